@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stddef.h>
+
+/* Read a whole file of at most max bytes (NUL-terminated). -EFBIG when larger. */
+int read_file_limited(const char *path, size_t max, char **ret, size_t *ret_len);
+/* Read all of a file descriptor (stdin) up to max bytes. -EFBIG when larger. */
+int read_fd_limited(int fd, size_t max, char **ret, size_t *ret_len);
+/* Write a small string to an existing file (sysctl-style, no O_CREAT). */
+int write_string_file(const char *path, const char *s);
+
+/*
+ * Take an exclusive flock() on path (created 0600 if missing, close-on-exec),
+ * waiting at most timeout_ms. Returns the fd holding the lock, -ETIMEDOUT when
+ * the wait runs out, or another -errno.
+ */
+int lock_file_timeout(const char *path, unsigned timeout_ms);
+
+/* mkdir -p with the given mode (existing directories are fine). */
+int mkdir_p(const char *path, unsigned mode);

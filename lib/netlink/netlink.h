@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Kernel networking primitives over rtnetlink (libnl-3 route), front-end neutral.
+ *
+ * Every function returns >= 0 on success and -errno on failure (libnl NLE_*
+ * codes are converted here, at the wrapper). Nothing here logs above debug,
+ * nothing exits, nothing runs a program.
+ *
+ * A struct berth_netns is one network namespace: an O_CLOEXEC fd on it and a
+ * connected NETLINK_ROUTE socket opened *inside* it, so that callers never
+ * have to switch the thread's namespace to talk to its kernel objects.
+ */
+#pragma once
+
+#include "net/ipaddr.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nl_sock;
+struct berth_netns;
+
+/* --- namespaces ------------------------------------------------------------ */
+
+/* The namespace the process is in (the "host" namespace of berth-net). */
+int berth_netns_open_current(struct berth_netns **ret);
+/*
+ * A namespace given by path (/run/netns/x, /proc/PID/ns/net). -ENOENT when
+ * missing, -EINVAL when the path is not a network namespace (checked with
+ * fstatfs NSFS_MAGIC and the ioctl NS_GET_NSTYPE where available).
+ */
+int berth_netns_open_path(const char *path, struct berth_netns **ret);
+void berth_netns_free(struct berth_netns *ns);
+int berth_netns_fd(const struct berth_netns *ns);
+struct nl_sock *berth_netns_sock(struct berth_netns *ns);
+/* True when both refer to the same namespace (same nsfs inode). */
+bool berth_netns_same(const struct berth_netns *a, const struct berth_netns *b);
+
+/*
+ * Write /proc/sys/<key> as seen from namespace ns (key like
+ * "net/ipv4/conf/podman1/route_localnet"). Reads first and writes only when the
+ * value differs. With ret_old (>= 16 bytes, may be NULL) returns the previous
+ * value, and *ret_changed tells whether a write happened (may be NULL).
+ */
+int berth_sysctl_set(struct berth_netns *ns, const char *key, const char *value, char *ret_old,
+		     size_t old_size, bool *ret_changed);
+int berth_sysctl_get(struct berth_netns *ns, const char *key, char *buf, size_t size);
+
+/* --- links ------------------------------------------------------------------ */
+
+struct berth_link_info {
+	int ifindex;
+	char name[16];
+	char kind[16];  /* "bridge", "veth", "macvlan", ... ("" for a plain device) */
+	unsigned mtu;
+	uint8_t mac[6];
+	int master;     /* ifindex of the master, 0 if none */
+	unsigned flags; /* IFF_* */
+};
+
+/* -ENODEV when no such link. */
+int berth_link_get(struct berth_netns *ns, const char *name, struct berth_link_info *ret);
+int berth_link_get_by_index(struct berth_netns *ns, int ifindex, struct berth_link_info *ret);
+int berth_link_set_up(struct berth_netns *ns, int ifindex);
+int berth_link_set_mtu(struct berth_netns *ns, int ifindex, unsigned mtu);
+int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name);
+/* Delete a link; -ENODEV when it is already gone. */
+int berth_link_delete(struct berth_netns *ns, int ifindex);
+/*
+ * Number of links whose master is `master_ifindex` (a filtered dump, so the
+ * cost does not depend on unrelated links where the kernel supports it).
+ */
+int berth_link_count_ports(struct berth_netns *ns, int master_ifindex);
+
+struct berth_bridge_spec {
+	const char *name;
+	unsigned mtu;         /* 0 = kernel default */
+	bool vlan_filtering;  /* IFLA_BR_VLAN_FILTERING=1 */
+	int vrf_ifindex;      /* enslave to this VRF, 0 = none */
+};
+/* Create and set up a bridge; -EEXIST when the name is taken. */
+int berth_bridge_create(struct berth_netns *ns, const struct berth_bridge_spec *spec,
+			int *ret_ifindex);
+/* Set vlan_filtering=1 on an existing bridge. */
+int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex);
+/* Bridge port VLAN: PVID + untagged `vid` on port ifindex (self=false). */
+int berth_bridge_port_set_vlan(struct berth_netns *ns, int ifindex, uint16_t vid);
+
+struct berth_veth_spec {
+	const char *host_name;       /* NULL = generate "veth" + 8 random hex */
+	const char *peer_name;       /* container-side name */
+	struct berth_netns *peer_ns; /* where the peer is created */
+	unsigned mtu;                /* 0 = default; applied to both ends */
+	const uint8_t *peer_mac;     /* NULL = kernel random */
+	int master_ifindex;          /* bridge to enslave the host end to, 0 = none */
+};
+/*
+ * One RTM_NEWLINK request: host end (enslaved, up) in ns, the peer created
+ * directly in peer_ns. -EEXIST when either name is taken; which one is
+ * reported in *ret_conflict_peer (true = the peer's name) when non-NULL.
+ * ret_host_name receives the host end's name (>= 16 bytes).
+ */
+int berth_veth_create(struct berth_netns *ns, const struct berth_veth_spec *spec,
+		      int *ret_host_ifindex, char *ret_host_name, int *ret_peer_ifindex,
+		      bool *ret_conflict_peer);
+
+enum berth_macvlan_mode {
+	BERTH_MACVLAN_BRIDGE,
+	BERTH_MACVLAN_PRIVATE,
+	BERTH_MACVLAN_VEPA,
+	BERTH_MACVLAN_PASSTHRU,
+	BERTH_MACVLAN_SOURCE,
+	_BERTH_MACVLAN_MAX,
+	_BERTH_MACVLAN_INVALID = -EINVAL,
+};
+enum berth_ipvlan_mode {
+	BERTH_IPVLAN_L2,
+	BERTH_IPVLAN_L3,
+	BERTH_IPVLAN_L3S,
+	_BERTH_IPVLAN_MAX,
+	_BERTH_IPVLAN_INVALID = -EINVAL,
+};
+int berth_macvlan_mode_from_string(const char *s); /* "bridge", ... ; -EINVAL */
+int berth_ipvlan_mode_from_string(const char *s);  /* "l2", "l3", "l3s"; -EINVAL */
+
+struct berth_sublink_spec {
+	const char *name;          /* name in target_ns */
+	int parent_ifindex;        /* in ns */
+	struct berth_netns *target_ns;
+	unsigned mtu;              /* 0 = parent's */
+	const uint8_t *mac;        /* macvlan only; NULL = random */
+	int mode;                  /* enum berth_macvlan_mode / berth_ipvlan_mode */
+	uint32_t bclim;            /* macvlan broadcast queue limit, 0 = unset */
+	bool has_bclim;
+};
+int berth_macvlan_create(struct berth_netns *ns, const struct berth_sublink_spec *spec,
+			 int *ret_ifindex);
+int berth_ipvlan_create(struct berth_netns *ns, const struct berth_sublink_spec *spec,
+			int *ret_ifindex);
+/* 802.1q VLAN link `name` on parent with id vid, in ns. */
+int berth_vlan_create(struct berth_netns *ns, const char *name, int parent_ifindex, uint16_t vid,
+		      int *ret_ifindex);
+/* A VRF device bound to routing table `table`. */
+int berth_vrf_create(struct berth_netns *ns, const char *name, uint32_t table, int *ret_ifindex);
+
+/*
+ * Build (without sending) the RTM_NEWLINK message the create functions above
+ * send, for unit tests of netlink messages on kernels that lack the link kind.
+ * The message is returned as a malloc'd copy of its bytes.
+ */
+int berth_link_build_macvlan(const struct berth_sublink_spec *spec, void **ret_buf, size_t *ret_len);
+int berth_link_build_ipvlan(const struct berth_sublink_spec *spec, void **ret_buf, size_t *ret_len);
+int berth_link_build_vlan(const char *name, int parent_ifindex, uint16_t vid, void **ret_buf,
+			  size_t *ret_len);
+int berth_link_build_vrf(const char *name, uint32_t table, void **ret_buf, size_t *ret_len);
+int berth_link_build_bridge(const struct berth_bridge_spec *spec, void **ret_buf, size_t *ret_len);
+
+/* --- addresses and routes --------------------------------------------------- */
+
+/* Add address (with its prefix length) to ifindex. nodad: IFA_F_NODAD for v6. EEXIST is an error. */
+int berth_addr_add(struct berth_netns *ns, int ifindex, const struct berth_ipnet *addr, bool nodad);
+int berth_addr_del(struct berth_netns *ns, int ifindex, const struct berth_ipnet *addr);
+/* Non-link-local addresses of ifindex of the given family (AF_UNSPEC = both); up to max. */
+int berth_addr_list(struct berth_netns *ns, int ifindex, int family, struct berth_ipnet *ret,
+		    size_t max);
+
+enum berth_route_type {
+	BERTH_ROUTE_UNICAST,
+	BERTH_ROUTE_BLACKHOLE,
+	BERTH_ROUTE_UNREACHABLE,
+	BERTH_ROUTE_PROHIBIT,
+	_BERTH_ROUTE_TYPE_MAX,
+	_BERTH_ROUTE_TYPE_INVALID = -EINVAL,
+};
+int berth_route_type_from_string(const char *s);
+
+struct berth_route_spec {
+	struct berth_ipnet dst;  /* prefixlen 0 = default route; family from dst.ip.family */
+	struct berth_ip gateway; /* family 0 = no gateway */
+	int oif;                 /* 0 = none */
+	uint32_t metric;         /* 0 = none */
+	bool has_metric;
+	enum berth_route_type type;
+	uint32_t table;          /* 0 = main */
+};
+/* RTPROT_STATIC. EEXIST is an error. */
+int berth_route_add(struct berth_netns *ns, const struct berth_route_spec *r);
+int berth_route_del(struct berth_netns *ns, const struct berth_route_spec *r);
+/*
+ * The interface of the default route of `family` (AF_INET, then AF_INET6 when
+ * AF_UNSPEC) in ns: -ENOENT when there is none.
+ */
+int berth_route_default_ifindex(struct berth_netns *ns, int family, int *ret_ifindex);
+
+/* Build the RTM_NEWROUTE message berth_route_add would send (unit tests). */
+int berth_route_build(const struct berth_route_spec *r, void **ret_buf, size_t *ret_len);
