@@ -1,1 +1,306 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * The bridge driver: a Linux bridge on the host (created on demand in managed
+ * mode), a veth pair per container whose container end is born inside the
+ * container's namespace, and the network's firewall elements.
+ */
+#include "driver.h"
+
+#include "basic/cleanup.h"
+#include "basic/log.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool has_family(const struct nv_network *n, int family)
+{
+	for (size_t i = 0; i < n->n_subnets; i++)
+		if (n->subnets[i].subnet.ip.family == family)
+			return true;
+	return false;
+}
+
+/* The MTU for the veth: the option, else the default-route interface's, else the bridge's. */
+static unsigned pick_mtu(struct nv_setup *s, const struct nv_network *n,
+			 const struct berth_link_info *bridge)
+{
+	struct berth_link_info li;
+	int ifindex;
+
+	if (n->mtu)
+		return n->mtu;
+	if (berth_route_default_ifindex(s->host, AF_UNSPEC, &ifindex) >= 0 &&
+	    berth_link_get_by_index(s->host, ifindex, &li) >= 0 && li.mtu)
+		return li.mtu;
+	return bridge ? bridge->mtu : 0;
+}
+
+static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
+			 struct berth_link_info *ret, struct berth_error **reterr)
+{
+	const char *name = n->network_interface;
+	int r = berth_link_get(s->host, name, ret);
+
+	if (r >= 0) {
+		if (strcmp(ret->kind, "bridge") != 0)
+			return berth_error_set(reterr, EEXIST,
+					       "bridge interface %s already exists but is a %s "
+					       "interface",
+					       name, ret->kind[0] ? ret->kind : "non-bridge");
+		if (n->vlan >= 0 && !n->unmanaged) {
+			r = berth_bridge_enable_vlan_filtering(s->host, ret->ifindex);
+			if (r < 0)
+				return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+							 "enable vlan filtering on bridge %s", name);
+		}
+		return 0;
+	}
+	if (r != -ENODEV)
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get bridge interface %s",
+					 name);
+	if (n->unmanaged)
+		return berth_error_set(reterr, ENODEV,
+				       "bridge interface %s does not exist (unmanaged mode: berth "
+				       "never creates it)",
+				       name);
+
+	struct berth_bridge_spec spec = {
+		.name = name,
+		.mtu = n->mtu,
+		.vlan_filtering = n->vlan >= 0,
+	};
+	if (n->vrf) {
+		struct berth_link_info vrf;
+		r = berth_link_get(s->host, n->vrf, &vrf);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "get vrf interface %s", n->vrf);
+		if (strcmp(vrf.kind, "vrf") != 0)
+			return berth_error_set(reterr, EINVAL, "interface %s is not a vrf (%s)",
+					       n->vrf, vrf.kind[0] ? vrf.kind : "plain device");
+		spec.vrf_ifindex = vrf.ifindex;
+	}
+
+	int ifindex;
+	r = berth_bridge_create(s->host, &spec, &ifindex);
+	if (r < 0)
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "create bridge %s", name);
+	r = nv_undo_push_link(s, s->host, ifindex);
+	if (r < 0) {
+		(void)berth_link_delete(s->host, ifindex);
+		return berth_error_set(reterr, ENOMEM, "out of memory");
+	}
+	log_debug("created bridge %s (ifindex %d)", name, ifindex);
+
+	for (size_t i = 0; i < n->n_subnets; i++) {
+		const struct nv_subnet *sn = &n->subnets[i];
+		char b[BERTH_IPNET_STRLEN];
+		if (!sn->gateway.family)
+			continue;
+		struct berth_ipnet gw = { .ip = sn->gateway, .prefixlen = sn->subnet.prefixlen };
+		r = berth_addr_add(s->host, ifindex, &gw, gw.ip.family == AF_INET6);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "add ip addr %s to bridge %s",
+						 berth_ipnet_fmt(&gw, b), name);
+	}
+
+	r = berth_link_get_by_index(s->host, ifindex, ret);
+	if (r < 0)
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get bridge %s", name);
+	return 0;
+}
+
+static int bridge_sysctls(struct nv_setup *s, const struct nv_network *n,
+			  struct berth_error **reterr)
+{
+	const char *br = n->network_interface;
+	bool v6 = has_family(n, AF_INET6);
+	int r;
+
+	if (!n->internal) {
+		r = nv_sysctl(s, s->host, "1", reterr, "net/ipv4/ip_forward");
+		if (r < 0)
+			return r;
+		if (v6) {
+			r = nv_sysctl(s, s->host, "1", reterr, "net/ipv6/conf/all/forwarding");
+			if (r < 0)
+				return r;
+		}
+		r = nv_sysctl(s, s->host, "1", reterr, "net/ipv4/conf/%s/route_localnet", br);
+		if (r < 0)
+			return r;
+	} else {
+		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv4/conf/%s/forwarding", br);
+		if (r < 0)
+			return r;
+		if (v6) {
+			r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/forwarding", br);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (v6) {
+		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/accept_dad", br);
+		if (r < 0)
+			return r;
+		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/accept_ra", br);
+		if (r < 0)
+			return r;
+	}
+	return nv_sysctl(s, s->host, "2", reterr, "net/ipv4/conf/%s/rp_filter", br);
+}
+
+int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct nv_status_net *st,
+		    struct berth_error **reterr)
+{
+	const struct nv_network *n = pn->network;
+	struct berth_link_info bridge;
+	char hostname_buf[16];
+	int r;
+
+	if (!n->network_interface)
+		return berth_error_set(reterr, EINVAL, "network %s: no bridge interface name given",
+				       n->name);
+
+	r = bridge_ensure(s, n, &bridge, reterr);
+	if (r < 0)
+		return r;
+	if (!n->unmanaged) {
+		r = bridge_sysctls(s, n, reterr);
+		if (r < 0)
+			return r;
+	}
+
+	const char *host_name = pn->host_interface_name
+					? pn->host_interface_name
+					: nv_host_veth_name(s->opts->container_id, pn->name, hostname_buf);
+	struct berth_veth_spec vs = {
+		.host_name = host_name,
+		.peer_name = pn->interface_name,
+		.peer_ns = s->ctr,
+		.mtu = pick_mtu(s, n, &bridge),
+		.peer_mac = pn->has_static_mac ? pn->static_mac : NULL,
+		.master_ifindex = bridge.ifindex,
+	};
+	int host_ifindex, peer_ifindex;
+	char host_actual[16];
+	bool conflict_peer = false;
+	r = berth_veth_create(s->host, &vs, &host_ifindex, host_actual, &peer_ifindex,
+			      &conflict_peer);
+	if (r == -EEXIST)
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+					 "create veth pair: interface %s already exists on %s "
+					 "namespace",
+					 conflict_peer ? pn->interface_name : host_name,
+					 conflict_peer ? "container" : "host");
+	if (r < 0)
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "create veth pair");
+	r = nv_undo_push_link(s, s->host, host_ifindex);
+	if (r < 0) {
+		(void)berth_link_delete(s->host, host_ifindex);
+		return berth_error_set(reterr, ENOMEM, "out of memory");
+	}
+	log_debug("created veth %s <-> %s on bridge %s", host_actual, pn->interface_name,
+		  n->network_interface);
+
+	if (n->vlan >= 0) {
+		r = berth_bridge_port_set_vlan(s->host, host_ifindex, (uint16_t)n->vlan);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "set vlan %d on bridge port %s", n->vlan,
+						 host_actual);
+	}
+	if (has_family(n, AF_INET6)) {
+		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/accept_dad", host_actual);
+		if (r < 0)
+			return r;
+	}
+
+	r = nv_container_configure(s, pn, peer_ifindex, st, reterr);
+	if (r < 0)
+		return r;
+
+	/* Unmanaged bridges are the user's: no firewall. */
+	if (s->fw && !n->unmanaged) {
+		struct berth_fw_network fn;
+		if (s->n_fw_networks == 0) {
+			r = berth_fw_batch_ensure_table(s->fw);
+			if (r < 0)
+				return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
+							 "firewall: build table");
+		}
+		nv_fw_network(n, s->fw_subnets[s->n_fw_networks], &fn);
+		r = berth_fw_batch_add_network(s->fw, &fn);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
+						 "firewall: network %s", n->name);
+		s->n_fw_networks++;
+	}
+	return 0;
+}
+
+int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
+		       bool *ret_bridge_empty, int *ret_bridge_ifindex, struct berth_error **reterr)
+{
+	const struct nv_network *n = pn->network;
+	struct berth_link_info bridge, li;
+	char hostname_buf[16];
+	int r;
+
+	*ret_bridge_empty = false;
+	*ret_bridge_ifindex = 0;
+	if (!n->network_interface)
+		return 0;
+
+	r = berth_link_get(t->host, n->network_interface, &bridge);
+	if (r < 0 && r != -ENODEV)
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get bridge %s",
+					 n->network_interface);
+	bool have_bridge = r >= 0 && strcmp(bridge.kind, "bridge") == 0;
+
+	/*
+	 * Delete the pair from the host end when we can find it on this bridge
+	 * (works when the container's namespace is gone too), else from the
+	 * container end.
+	 */
+	const char *host_name = pn->host_interface_name
+					? pn->host_interface_name
+					: nv_host_veth_name(t->opts->container_id, pn->name, hostname_buf);
+	bool deleted = false;
+	r = berth_link_get(t->host, host_name, &li);
+	if (r >= 0 && have_bridge && li.master == bridge.ifindex) {
+		r = berth_link_delete(t->host, li.ifindex);
+		if (r < 0 && r != -ENODEV)
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "delete veth %s", host_name);
+		deleted = true;
+	}
+	if (!deleted && t->ctr) {
+		r = berth_link_get(t->ctr, pn->interface_name, &li);
+		if (r >= 0) {
+			r = berth_link_delete(t->ctr, li.ifindex);
+			if (r < 0 && r != -ENODEV)
+				return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+							 "delete interface %s in container "
+							 "namespace",
+							 pn->interface_name);
+		} else if (r != -ENODEV) {
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "get interface %s in container namespace",
+						 pn->interface_name);
+		}
+	}
+
+	if (!have_bridge || n->unmanaged)
+		return 0;
+	r = berth_link_count_ports(t->host, bridge.ifindex);
+	if (r < 0)
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "list ports of bridge %s",
+					 n->network_interface);
+	*ret_bridge_empty = r == 0;
+	*ret_bridge_ifindex = bridge.ifindex;
+	return 0;
+}

@@ -1,1 +1,409 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * berth-net setup: validated options in, StatusBlock out.
+ *
+ * Theory of operation: everything the input controls was validated by
+ * nv_options_parse() before we get here. We take the config-directory lock,
+ * open both namespaces, bring up the container's loopback, then run each
+ * network's driver in input order. Every change pushes its inverse on the undo
+ * log. The firewall changes of all networks are collected into one nftables
+ * batch and committed last as a single transaction. If anything fails, the undo
+ * log is replayed in reverse and the original error is reported.
+ */
+#include "driver.h"
+
+#include "basic/cleanup.h"
+#include "basic/fileio.h"
+#include "basic/log.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NV_LOCK_TIMEOUT_MS 60000
+
+int nv_lock(const struct nv_ctx *ctx, struct berth_error **reterr)
+{
+	char path[PATH_MAX];
+	int r = mkdir_p(ctx->config_dir, 0755);
+	if (r < 0)
+		return berth_error_errno(reterr, r, BERTH_ERR_IO, "failed to create config directory %s",
+					 ctx->config_dir);
+	if (snprintf(path, sizeof(path), "%s/berth-net.lock", ctx->config_dir) >= (int)sizeof(path))
+		return berth_error_set(reterr, ENAMETOOLONG, "config directory path too long");
+	r = lock_file_timeout(path, NV_LOCK_TIMEOUT_MS);
+	if (r < 0)
+		return berth_error_errno(reterr, r, BERTH_ERR_IO, "failed to lock %s", path);
+	return r;
+}
+
+int nv_open_netns(const char *path, struct berth_netns **ret, struct berth_error **reterr)
+{
+	int r = berth_netns_open_path(path, ret);
+	if (r == -EINVAL)
+		return berth_error_set(reterr, EINVAL,
+				       "invalid namespace path: %s is not a network namespace", path);
+	if (r < 0)
+		return berth_error_errno(reterr, r, BERTH_ERR_IO, "invalid namespace path");
+	return 0;
+}
+
+static struct nv_undo *undo_push(struct nv_setup *s)
+{
+	if (s->n_undo == s->cap_undo) {
+		size_t cap = s->cap_undo ? s->cap_undo * 2 : 16;
+		struct nv_undo *n = realloc(s->undo, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		s->undo = n;
+		s->cap_undo = cap;
+	}
+	struct nv_undo *u = &s->undo[s->n_undo++];
+	memset(u, 0, sizeof(*u));
+	return u;
+}
+
+int nv_undo_push_link(struct nv_setup *s, struct berth_netns *ns, int ifindex)
+{
+	struct nv_undo *u = undo_push(s);
+	if (!u)
+		return -ENOMEM;
+	u->kind = NV_UNDO_LINK_DELETE;
+	u->ns = ns;
+	u->ifindex = ifindex;
+	return 0;
+}
+
+int nv_sysctl(struct nv_setup *s, struct berth_netns *ns, const char *value,
+	      struct berth_error **reterr, const char *keyfmt, ...)
+{
+	char key[256], old[32] = "";
+	bool changed = false;
+	va_list ap;
+
+	va_start(ap, keyfmt);
+	int n = vsnprintf(key, sizeof(key), keyfmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return berth_error_set(reterr, ENAMETOOLONG, "sysctl key too long");
+
+	int r = berth_sysctl_set(ns, key, value, old, sizeof(old), &changed);
+	if (r < 0)
+		return berth_error_errno(reterr, r, BERTH_ERR_IO, "set sysctl %s", key);
+	if (changed) {
+		log_debug("sysctl %s: %s -> %s", key, old, value);
+		struct nv_undo *u = undo_push(s);
+		if (!u)
+			return berth_error_set(reterr, ENOMEM, "out of memory");
+		u->kind = NV_UNDO_SYSCTL_RESTORE;
+		u->ns = ns;
+		u->key = strdup(key);
+		snprintf(u->old, sizeof(u->old), "%s", old);
+		if (!u->key) {
+			s->n_undo--;
+			return berth_error_set(reterr, ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+static void undo_run(struct nv_setup *s)
+{
+	for (size_t i = s->n_undo; i-- > 0;) {
+		struct nv_undo *u = &s->undo[i];
+		int r = 0;
+		switch (u->kind) {
+		case NV_UNDO_LINK_DELETE:
+			r = berth_link_delete(u->ns, u->ifindex);
+			if (r == -ENODEV)
+				r = 0;
+			if (r < 0)
+				log_warn("rollback: failed to delete link %d: %s", u->ifindex,
+					 strerror(-r));
+			else
+				log_debug("rollback: deleted link %d", u->ifindex);
+			break;
+		case NV_UNDO_SYSCTL_RESTORE:
+			r = berth_sysctl_set(u->ns, u->key, u->old, NULL, 0, NULL);
+			/* The key of a link we deleted just before is gone with it. */
+			if (r < 0 && r != -ENOENT)
+				log_warn("rollback: failed to restore sysctl %s: %s", u->key,
+					 strerror(-r));
+			break;
+		}
+	}
+}
+
+static void setup_done(struct nv_setup *s)
+{
+	for (size_t i = 0; i < s->n_undo; i++)
+		free(s->undo[i].key);
+	free(s->undo);
+	s->undo = NULL;
+	s->n_undo = s->cap_undo = 0;
+	berth_fw_batch_free(s->fw);
+	s->fw = NULL;
+	berth_netns_free(s->ctr);
+	berth_netns_free(s->host);
+	s->ctr = s->host = NULL;
+}
+
+const char *nv_host_veth_name(const char *container_id, const char *network, char *buf)
+{
+	/* FNV-1a 64 over "id\0network"; 40 bits of it in hex. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (const char *p = container_id; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	h = (h ^ 0) * 0x100000001b3ULL;
+	for (const char *p = network; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	snprintf(buf, 16, "veth%010llx", (unsigned long long)(h & 0xffffffffffULL));
+	return buf;
+}
+
+static const struct nv_subnet *subnet_of(const struct nv_network *n, const struct berth_ip *ip)
+{
+	for (size_t i = 0; i < n->n_subnets; i++)
+		if (berth_ipnet_contains(&n->subnets[i].subnet, ip))
+			return &n->subnets[i];
+	return NULL;
+}
+
+int nv_container_configure(struct nv_setup *s, const struct nv_per_network *pn, int ifindex,
+			   struct nv_status_net *st, struct berth_error **reterr)
+{
+	const struct nv_network *n = pn->network;
+	const char *ifn = pn->interface_name;
+	bool has_v6 = false;
+	int r;
+
+	for (size_t i = 0; i < pn->n_static_ips; i++)
+		if (pn->static_ips[i].family == AF_INET6)
+			has_v6 = true;
+
+	r = nv_sysctl(s, s->ctr, "1", reterr, "net/ipv4/conf/%s/arp_notify", ifn);
+	if (r < 0)
+		return r;
+	if (has_v6) {
+		r = nv_sysctl(s, s->ctr, "0", reterr, "net/ipv6/conf/%s/autoconf", ifn);
+		if (r < 0)
+			return r;
+		r = nv_sysctl(s, s->ctr, "0", reterr, "net/ipv6/conf/%s/accept_dad", ifn);
+		if (r < 0)
+			return r;
+	}
+
+	/* Addresses: each static IP with its subnet's prefix length. */
+	st->n_subnets = 0;
+	for (size_t i = 0; i < pn->n_static_ips && i < ARRAY_SIZE(st->subnets); i++) {
+		const struct nv_subnet *sn = subnet_of(n, &pn->static_ips[i]);
+		char ipb[BERTH_IPNET_STRLEN];
+		if (!sn)
+			return berth_error_set(reterr, EINVAL, "static ip %s is in no subnet",
+					       berth_ip_fmt(&pn->static_ips[i], ipb));
+		struct berth_ipnet addr = { .ip = pn->static_ips[i], .prefixlen = sn->subnet.prefixlen };
+		r = berth_addr_add(s->ctr, ifindex, &addr, addr.ip.family == AF_INET6);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "add ip addr %s to %s in container namespace",
+						 berth_ipnet_fmt(&addr, ipb), ifn);
+		st->subnets[st->n_subnets].ipnet = addr;
+		st->subnets[st->n_subnets].gateway = sn->gateway;
+		st->n_subnets++;
+	}
+
+	r = berth_link_set_up(s->ctr, ifindex);
+	if (r < 0)
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "set %s up", ifn);
+
+	/* Default routes: the first gateway of each family. */
+	if (!n->internal && !n->no_default_route) {
+		bool done4 = false, done6 = false;
+		for (size_t i = 0; i < st->n_subnets; i++) {
+			const struct berth_ip *gw = &st->subnets[i].gateway;
+			if (!gw->family)
+				continue;
+			if ((gw->family == AF_INET && done4) || (gw->family == AF_INET6 && done6))
+				continue;
+			struct berth_route_spec rt = {
+				.dst = { .ip = { .family = gw->family }, .prefixlen = 0 },
+				.gateway = *gw,
+				.oif = ifindex,
+				.metric = n->metric,
+				.has_metric = true,
+				.type = BERTH_ROUTE_UNICAST,
+			};
+			r = berth_route_add(s->ctr, &rt);
+			if (r < 0) {
+				char b[BERTH_IP_STRLEN];
+				return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+							 "add default route via %s",
+							 berth_ip_fmt(gw, b));
+			}
+			if (gw->family == AF_INET)
+				done4 = true;
+			else
+				done6 = true;
+		}
+	}
+
+	/* Static routes of the network. */
+	for (size_t i = 0; i < n->n_routes; i++) {
+		const struct nv_route *nr = &n->routes[i];
+		struct berth_route_spec rt = {
+			.dst = nr->destination,
+			.gateway = nr->gateway,
+			.oif = nr->route_type == BERTH_ROUTE_UNICAST ? ifindex : 0,
+			.metric = nr->has_metric ? nr->metric : n->metric,
+			.has_metric = true,
+			.type = nr->route_type,
+		};
+		berth_ipnet_network(&nr->destination, &rt.dst);
+		r = berth_route_add(s->ctr, &rt);
+		if (r < 0) {
+			char b[BERTH_IPNET_STRLEN];
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "add route to %s",
+						 berth_ipnet_fmt(&rt.dst, b));
+		}
+	}
+
+	/* The MAC for the status block. */
+	if (pn->has_static_mac) {
+		memcpy(st->mac, pn->static_mac, 6);
+	} else {
+		struct berth_link_info li;
+		r = berth_link_get_by_index(s->ctr, ifindex, &li);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get %s", ifn);
+		memcpy(st->mac, li.mac, 6);
+	}
+	snprintf(st->ifname, sizeof(st->ifname), "%s", ifn);
+	st->has_interface = true;
+	return 0;
+}
+
+static void status_dns(const struct nv_options *o, const struct nv_network *n,
+		       struct nv_status_net *st)
+{
+	/*
+	 * DNS-enabled networks get their server with berth-dns (a later
+	 * change); until then they report no DNS, like netavark without its
+	 * aardvark-dns binary. Without network DNS, the container's own
+	 * servers are reported, as netavark does.
+	 */
+	if (!n->dns_enabled && o->n_dns_servers) {
+		st->dns_server_ips = o->dns_servers;
+		st->n_dns_server_ips = o->n_dns_servers;
+	}
+}
+
+int nv_cmd_setup(const struct nv_ctx *ctx, const char *netns_path, const struct nv_options *o,
+		 char **ret_json, struct berth_error **reterr)
+{
+	struct nv_setup s = { .ctx = ctx, .opts = o };
+	_cleanup_close_ int lockfd = -1;
+	_cleanup_free_ struct nv_status_net *status = NULL;
+	int r;
+
+	if (o->n_port_mappings)
+		return berth_error_set(reterr, EOPNOTSUPP,
+				       "port_mappings: port forwarding is not supported by this "
+				       "berth-net yet (%zu mapping(s) given)",
+				       o->n_port_mappings);
+	for (size_t i = 0; i < o->n_networks; i++)
+		if (o->networks[i].network->dns_enabled)
+			log_info("network %s: DNS is not provided by this berth-net yet, ignoring",
+				 o->networks[i].name);
+
+	status = calloc(o->n_networks ? o->n_networks : 1, sizeof(*status));
+	if (!status)
+		return berth_error_set(reterr, ENOMEM, "out of memory");
+
+	r = nv_open_netns(netns_path, &s.ctr, reterr);
+	if (r < 0)
+		return r;
+	r = berth_netns_open_current(&s.host);
+	if (r < 0) {
+		r = berth_error_errno(reterr, r, BERTH_ERR_IO, "open host network namespace");
+		goto out;
+	}
+	if (berth_netns_same(s.host, s.ctr)) {
+		r = berth_error_set(reterr, EINVAL,
+				    "invalid namespace path: %s is the host's own network namespace",
+				    netns_path);
+		goto out;
+	}
+
+	lockfd = nv_lock(ctx, reterr);
+	if (lockfd < 0) {
+		r = lockfd;
+		goto out;
+	}
+
+	if (ctx->fw_driver == NV_FW_NFTABLES) {
+		r = berth_fw_batch_new(ctx->fw_table, &s.fw);
+		if (r < 0) {
+			r = berth_error_errno(reterr, r, BERTH_ERR_PLAIN, "firewall");
+			goto out;
+		}
+	}
+
+	/* Loopback (ifindex 1) up in the container. */
+	r = berth_link_set_up(s.ctr, 1);
+	if (r < 0) {
+		r = berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "set lo up in container namespace");
+		goto out;
+	}
+
+	for (size_t i = 0; i < o->n_networks; i++) {
+		const struct nv_per_network *pn = &o->networks[i];
+		status[i].name = pn->name;
+		switch (pn->network->driver) {
+		case NV_DRIVER_BRIDGE:
+			r = nv_bridge_setup(&s, pn, &status[i], reterr);
+			break;
+		case NV_DRIVER_MACVLAN:
+		case NV_DRIVER_IPVLAN:
+			r = nv_vlan_setup(&s, pn, &status[i], reterr);
+			break;
+		default:
+			r = berth_error_set(reterr, EINVAL, "unsupported driver");
+			break;
+		}
+		if (r < 0)
+			goto rollback;
+		status_dns(o, pn->network, &status[i]);
+	}
+
+	if (s.fw && s.n_fw_networks) {
+		_cleanup_free_ char *msg = NULL;
+		r = berth_fw_commit(s.fw, &msg);
+		if (r < 0) {
+			if (msg)
+				r = berth_error_set(reterr, r, "failed to configure firewall: %s", msg);
+			else
+				r = berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						      "failed to configure firewall");
+			goto rollback;
+		}
+	}
+
+	*ret_json = nv_status_to_json(status, o->n_networks);
+	if (!*ret_json) {
+		r = berth_error_set(reterr, ENOMEM, "out of memory");
+		goto rollback;
+	}
+	r = 0;
+	goto out;
+
+rollback:
+	log_debug("setup failed, rolling back %zu step(s)", s.n_undo);
+	undo_run(&s);
+out:
+	setup_done(&s);
+	return r;
+}

@@ -1,1 +1,139 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * berth-net teardown: idempotent and best effort.
+ *
+ * Every network is torn down even when an earlier one failed; all errors are
+ * reported together at the end. A container namespace that is already gone is
+ * fine: the host side is still cleaned up. A second teardown of the same
+ * container finds nothing to do and succeeds. Order per network, as netavark
+ * 2.1 does: the container's interface, then the firewall state of networks
+ * whose bridge became empty (one transaction), then those bridges.
+ */
+#include "driver.h"
+
+#include "basic/cleanup.h"
+#include "basic/log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+void nv_teardown_error(struct nv_teardown *t, struct berth_error *e)
+{
+	if (!e)
+		return;
+	log_debug("teardown error: %s", e->msg);
+	t->errors = berth_strappendf(t->errors, "\n\t- %s", e->msg);
+	if (!t->first_error)
+		t->first_error = strdup(e->msg);
+	t->n_errors++;
+}
+
+static void teardown_collect(struct nv_teardown *t, struct berth_error **e)
+{
+	nv_teardown_error(t, *e);
+	berth_error_free(*e);
+	*e = NULL;
+}
+
+int nv_cmd_teardown(const struct nv_ctx *ctx, const char *netns_path, const struct nv_options *o,
+		    struct berth_error **reterr)
+{
+	struct nv_teardown t = { .ctx = ctx, .opts = o };
+	struct berth_error *e = NULL;
+	_cleanup_close_ int lockfd = -1;
+	_cleanup_free_ const struct nv_network **empty = NULL;
+	_cleanup_free_ int *empty_ifindex = NULL;
+	size_t n_empty = 0;
+	sigset_t block, old;
+	int r;
+
+	/* A teardown interrupted half-way would leave a mess: finish it first. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+
+	r = berth_netns_open_path(netns_path, &t.ctr);
+	if (r == -ENOENT) {
+		log_info("container namespace %s is gone, cleaning up the host side only",
+			 netns_path);
+		t.ctr = NULL;
+	} else if (r < 0) {
+		(void)nv_open_netns(netns_path, &t.ctr, reterr);
+		goto out;
+	}
+	r = berth_netns_open_current(&t.host);
+	if (r < 0) {
+		r = berth_error_errno(reterr, r, BERTH_ERR_IO, "open host network namespace");
+		goto out;
+	}
+	lockfd = nv_lock(ctx, reterr);
+	if (lockfd < 0) {
+		r = lockfd;
+		goto out;
+	}
+
+	empty = calloc(o->n_networks ? o->n_networks : 1, sizeof(*empty));
+	empty_ifindex = calloc(o->n_networks ? o->n_networks : 1, sizeof(*empty_ifindex));
+	if (!empty || !empty_ifindex) {
+		r = berth_error_set(reterr, ENOMEM, "out of memory");
+		goto out;
+	}
+
+	for (size_t i = 0; i < o->n_networks; i++) {
+		const struct nv_per_network *pn = &o->networks[i];
+		bool is_empty = false;
+		int ifindex = 0;
+		switch (pn->network->driver) {
+		case NV_DRIVER_BRIDGE:
+			r = nv_bridge_teardown(&t, pn, &is_empty, &ifindex, &e);
+			break;
+		case NV_DRIVER_MACVLAN:
+		case NV_DRIVER_IPVLAN:
+			r = nv_vlan_teardown(&t, pn, &e);
+			break;
+		default:
+			r = 0;
+			break;
+		}
+		if (r < 0)
+			teardown_collect(&t, &e);
+		if (is_empty) {
+			empty[n_empty] = pn->network;
+			empty_ifindex[n_empty] = ifindex;
+			n_empty++;
+		}
+	}
+
+	/* Firewall state first, then the bridges (so no packet is routed past a gone rule). */
+	if (nv_fw_remove_networks(ctx, empty, n_empty, &e) < 0)
+		teardown_collect(&t, &e);
+	for (size_t i = 0; i < n_empty; i++) {
+		r = berth_link_delete(t.host, empty_ifindex[i]);
+		if (r < 0 && r != -ENODEV) {
+			berth_error_errno(&e, r, BERTH_ERR_NETLINK, "delete bridge %s",
+					  empty[i]->network_interface);
+			teardown_collect(&t, &e);
+		} else {
+			log_debug("deleted bridge %s", empty[i]->network_interface);
+		}
+	}
+
+	if (t.n_errors == 1)
+		r = berth_error_set(reterr, EIO, "%s", t.first_error);
+	else if (t.n_errors > 1)
+		r = berth_error_set(reterr, EIO, "netavark encountered multiple errors:%s",
+				    t.errors ? t.errors : "");
+	else
+		r = 0;
+out:
+	free(t.errors);
+	free(t.first_error);
+	berth_netns_free(t.ctr);
+	berth_netns_free(t.host);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal interface between the setup/teardown commands and the drivers.
+ *
+ * A setup is a sequence of steps, each of which, when it changes something,
+ * pushes the inverse operation on an undo log. If any later step fails, the
+ * log is replayed in reverse: links we created are deleted (which removes their
+ * addresses and routes), sysctls we changed get their old value back. The
+ * firewall is one nftables transaction committed last, so it needs no undo.
+ */
+#pragma once
+
+#include "basic/error.h"
+#include "commands.h"
+#include "netlink/netlink.h"
+#include "nft/firewall.h"
+#include "options.h"
+#include "status.h"
+
+static inline void nv_fw_batch_freep(struct berth_fw_batch **b)
+{
+	berth_fw_batch_free(*b);
+}
+
+enum nv_undo_kind {
+	NV_UNDO_LINK_DELETE,
+	NV_UNDO_SYSCTL_RESTORE,
+};
+
+struct nv_undo {
+	enum nv_undo_kind kind;
+	struct berth_netns *ns; /* borrowed: s->host or s->ctr */
+	int ifindex;
+	char *key;              /* sysctl key */
+	char old[32];           /* sysctl old value */
+};
+
+struct nv_setup {
+	const struct nv_ctx *ctx;
+	const struct nv_options *opts;
+	struct berth_netns *host;
+	struct berth_netns *ctr;
+	struct nv_undo *undo;
+	size_t n_undo, cap_undo;
+	struct berth_fw_batch *fw; /* NULL when the firewall driver is "none" */
+	size_t n_fw_networks;
+	/* subnets handed to the firewall batch must outlive it */
+	struct berth_ipnet fw_subnets[NV_MAX_NETWORKS][NV_MAX_SUBNETS];
+};
+
+int nv_undo_push_link(struct nv_setup *s, struct berth_netns *ns, int ifindex);
+/* Set a sysctl in ns, remembering the old value for rollback when it changed. */
+int nv_sysctl(struct nv_setup *s, struct berth_netns *ns, const char *value, struct berth_error **reterr,
+	      const char *keyfmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Per-network setup of one driver; fills the status entry. */
+int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct nv_status_net *st,
+		    struct berth_error **reterr);
+int nv_vlan_setup(struct nv_setup *s, const struct nv_per_network *pn, struct nv_status_net *st,
+		  struct berth_error **reterr);
+
+/*
+ * Container-side configuration shared by all drivers: sysctls, addresses,
+ * link up, default and static routes, and the status entry's subnets/MAC.
+ */
+int nv_container_configure(struct nv_setup *s, const struct nv_per_network *pn, int ifindex,
+			   struct nv_status_net *st, struct berth_error **reterr);
+
+/* The firewall's view of a bridge network; subnets copied into storage. */
+void nv_fw_network(const struct nv_network *n, struct berth_ipnet *storage,
+		   struct berth_fw_network *ret);
+
+/*
+ * The host-side veth name berth uses when the input names none: derived from
+ * the container id and the network name, so that teardown finds it even when
+ * the container's namespace is gone. buf >= 16 bytes.
+ */
+const char *nv_host_veth_name(const char *container_id, const char *network, char *buf);
+
+/* Teardown state: collected errors; bridges that become empty. */
+struct nv_teardown {
+	const struct nv_ctx *ctx;
+	const struct nv_options *opts;
+	struct berth_netns *host;
+	struct berth_netns *ctr; /* NULL when the namespace is gone */
+	char *errors;            /* "\n\t- e1\n\t- e2" */
+	size_t n_errors;
+	char *first_error;
+};
+
+void nv_teardown_error(struct nv_teardown *t, struct berth_error *e);
+/*
+ * Remove the container's interface on this network. For a managed bridge,
+ * *ret_bridge_empty tells whether the bridge has no port left (complete
+ * teardown: the caller removes its firewall state, then the bridge).
+ */
+int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn, bool *ret_bridge_empty,
+		       int *ret_bridge_ifindex, struct berth_error **reterr);
+int nv_vlan_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
+		     struct berth_error **reterr);
+
+/* Take berth-net's lock in the config directory (created if missing). Returns the fd. */
+int nv_lock(const struct nv_ctx *ctx, struct berth_error **reterr);
+
+/* Open the host namespace and the container namespace given by path. */
+int nv_open_netns(const char *path, struct berth_netns **ret, struct berth_error **reterr);
+
+/*
+ * Remove the firewall state of networks whose bridge became empty, in one
+ * transaction; the whole table when no other network is left in it.
+ */
+int nv_fw_remove_networks(const struct nv_ctx *ctx, const struct nv_network *const *nets,
+			  size_t n, struct berth_error **reterr);
