@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Install every Debian 12 package that berth's build, tests, demo and
+# benchmark need. Idempotent: when everything is already installed it
+# returns at once without touching apt.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  meson ninja-build pkg-config gcc clang
+  libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libjansson-dev
+  libcmocka-dev libclang-rt-14-dev
+  # tests, demo, bench (oracles and traffic inside throwaway namespaces)
+  iproute2 nftables iptables iputils-ping socat bats jq dnsutils
+  # the reference implementation used as a control, and the bench driver
+  netavark hyperfine
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [[ $status == installed ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deps: missing packages: ${missing[*]}; run as root to install them" >&2
+  exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
