@@ -37,6 +37,46 @@ static unsigned pick_mtu(struct nv_setup *s, const struct nv_network *n,
 	return bridge ? bridge->mtu : 0;
 }
 
+static int bridge_sysctls(struct nv_setup *s, const struct nv_network *n,
+			  struct berth_error **reterr)
+{
+	const char *br = n->network_interface;
+	bool v6 = has_family(n, AF_INET6);
+	int r;
+
+	if (!n->internal) {
+		r = nv_sysctl(s, s->host, "1", reterr, "net/ipv4/ip_forward");
+		if (r < 0)
+			return r;
+		if (v6) {
+			r = nv_sysctl(s, s->host, "1", reterr, "net/ipv6/conf/all/forwarding");
+			if (r < 0)
+				return r;
+		}
+		r = nv_sysctl(s, s->host, "1", reterr, "net/ipv4/conf/%s/route_localnet", br);
+		if (r < 0)
+			return r;
+	} else {
+		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv4/conf/%s/forwarding", br);
+		if (r < 0)
+			return r;
+		if (v6) {
+			r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/forwarding", br);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (v6) {
+		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/accept_dad", br);
+		if (r < 0)
+			return r;
+		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/accept_ra", br);
+		if (r < 0)
+			return r;
+	}
+	return nv_sysctl(s, s->host, "2", reterr, "net/ipv4/conf/%s/rp_filter", br);
+}
+
 static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
 			 struct berth_link_info *ret, struct berth_error **reterr)
 {
@@ -107,50 +147,15 @@ static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
 						 berth_ipnet_fmt(&gw, b), name);
 	}
 
+	/* As netavark: the bridge's sysctls are written when it is created. */
+	r = bridge_sysctls(s, n, reterr);
+	if (r < 0)
+		return r;
+
 	r = berth_link_get_by_index(s->host, ifindex, ret);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get bridge %s", name);
 	return 0;
-}
-
-static int bridge_sysctls(struct nv_setup *s, const struct nv_network *n,
-			  struct berth_error **reterr)
-{
-	const char *br = n->network_interface;
-	bool v6 = has_family(n, AF_INET6);
-	int r;
-
-	if (!n->internal) {
-		r = nv_sysctl(s, s->host, "1", reterr, "net/ipv4/ip_forward");
-		if (r < 0)
-			return r;
-		if (v6) {
-			r = nv_sysctl(s, s->host, "1", reterr, "net/ipv6/conf/all/forwarding");
-			if (r < 0)
-				return r;
-		}
-		r = nv_sysctl(s, s->host, "1", reterr, "net/ipv4/conf/%s/route_localnet", br);
-		if (r < 0)
-			return r;
-	} else {
-		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv4/conf/%s/forwarding", br);
-		if (r < 0)
-			return r;
-		if (v6) {
-			r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/forwarding", br);
-			if (r < 0)
-				return r;
-		}
-	}
-	if (v6) {
-		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/accept_dad", br);
-		if (r < 0)
-			return r;
-		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/accept_ra", br);
-		if (r < 0)
-			return r;
-	}
-	return nv_sysctl(s, s->host, "2", reterr, "net/ipv4/conf/%s/rp_filter", br);
 }
 
 int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct nv_status_net *st,
@@ -168,11 +173,6 @@ int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct 
 	r = bridge_ensure(s, n, &bridge, reterr);
 	if (r < 0)
 		return r;
-	if (!n->unmanaged) {
-		r = bridge_sysctls(s, n, reterr);
-		if (r < 0)
-			return r;
-	}
 
 	const char *host_name = pn->host_interface_name
 					? pn->host_interface_name
@@ -219,6 +219,9 @@ int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct 
 			return r;
 	}
 
+	r = nv_container_sysctls(s, pn, !n->unmanaged, reterr);
+	if (r < 0)
+		return r;
 	r = nv_container_configure(s, pn, peer_ifindex, st, reterr);
 	if (r < 0)
 		return r;

@@ -107,6 +107,9 @@ int nv_vlan_setup(struct nv_setup *s, const struct nv_per_network *pn, struct nv
 	}
 configure:
 	log_debug("created %s %s in the container", kind, pn->interface_name);
+	r = nv_container_sysctls(s, pn, false, reterr);
+	if (r < 0)
+		return r;
 	return nv_container_configure(s, pn, ifindex, st, reterr);
 }
 

@@ -60,7 +60,15 @@ int nv_vlan_setup(struct nv_setup *s, const struct nv_per_network *pn, struct nv
 		  struct berth_error **reterr);
 
 /*
- * Container-side configuration shared by all drivers: sysctls, addresses,
+ * Container-side sysctls as netavark sets them: IPv6 autoconf off always;
+ * with `full` (managed bridges) also accept_dad=0 (IPv6), arp_notify=1 and
+ * rp_filter=2 (loose).
+ */
+int nv_container_sysctls(struct nv_setup *s, const struct nv_per_network *pn, bool full,
+			 struct berth_error **reterr);
+
+/*
+ * Container-side configuration shared by all drivers: addresses,
  * link up, default and static routes, and the status entry's subnets/MAC.
  */
 int nv_container_configure(struct nv_setup *s, const struct nv_per_network *pn, int ifindex,

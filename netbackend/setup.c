@@ -173,29 +173,44 @@ static const struct nv_subnet *subnet_of(const struct nv_network *n, const struc
 	return NULL;
 }
 
+int nv_container_sysctls(struct nv_setup *s, const struct nv_per_network *pn, bool full,
+			 struct berth_error **reterr)
+{
+	const char *ifn = pn->interface_name;
+	bool has_v6 = false;
+	int r;
+
+	for (size_t i = 0; i < pn->network->n_subnets; i++)
+		if (pn->network->subnets[i].subnet.ip.family == AF_INET6)
+			has_v6 = true;
+
+	/* Manual addressing only. Without IPv6 (no such key) or with a read-only /proc: fine. */
+	r = nv_sysctl(s, s->ctr, "0", reterr, "net/ipv6/conf/%s/autoconf", ifn);
+	if (r == -ENOENT || r == -EROFS) {
+		berth_error_freep(reterr);
+		r = 0;
+	}
+	if (r < 0)
+		return r;
+	if (!full)
+		return 0;
+	if (has_v6) {
+		r = nv_sysctl(s, s->ctr, "0", reterr, "net/ipv6/conf/%s/accept_dad", ifn);
+		if (r < 0)
+			return r;
+	}
+	r = nv_sysctl(s, s->ctr, "1", reterr, "net/ipv4/conf/%s/arp_notify", ifn);
+	if (r < 0)
+		return r;
+	return nv_sysctl(s, s->ctr, "2", reterr, "net/ipv4/conf/%s/rp_filter", ifn);
+}
+
 int nv_container_configure(struct nv_setup *s, const struct nv_per_network *pn, int ifindex,
 			   struct nv_status_net *st, struct berth_error **reterr)
 {
 	const struct nv_network *n = pn->network;
 	const char *ifn = pn->interface_name;
-	bool has_v6 = false;
 	int r;
-
-	for (size_t i = 0; i < pn->n_static_ips; i++)
-		if (pn->static_ips[i].family == AF_INET6)
-			has_v6 = true;
-
-	r = nv_sysctl(s, s->ctr, "1", reterr, "net/ipv4/conf/%s/arp_notify", ifn);
-	if (r < 0)
-		return r;
-	if (has_v6) {
-		r = nv_sysctl(s, s->ctr, "0", reterr, "net/ipv6/conf/%s/autoconf", ifn);
-		if (r < 0)
-			return r;
-		r = nv_sysctl(s, s->ctr, "0", reterr, "net/ipv6/conf/%s/accept_dad", ifn);
-		if (r < 0)
-			return r;
-	}
 
 	/* Addresses: each static IP with its subnet's prefix length. */
 	st->n_subnets = 0;
