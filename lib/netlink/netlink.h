@@ -155,6 +155,11 @@ int berth_link_build_vlan(const char *name, int parent_ifindex, uint16_t vid, vo
 			  size_t *ret_len);
 int berth_link_build_vrf(const char *name, uint32_t table, void **ret_buf, size_t *ret_len);
 int berth_link_build_bridge(const struct berth_bridge_spec *spec, void **ret_buf, size_t *ret_len);
+/*
+ * The RTM_NEWLINK berth_veth_create sends (a host_name of NULL gets a fresh
+ * random name; peer_ns may be NULL here, then IFLA_NET_NS_FD is left out).
+ */
+int berth_link_build_veth(const struct berth_veth_spec *spec, void **ret_buf, size_t *ret_len);
 
 /* --- addresses and routes --------------------------------------------------- */
 
