@@ -65,8 +65,8 @@ MAC_RE='^([0-9a-f]{2}:){5}[0-9a-f]{2}$'
     link_exists host podman1
     link_exists host podman2
     teardown_ok c1
-    ! link_exists host podman1
-    ! link_exists host podman2
+    assert_no_link host podman1
+    assert_no_link host podman2
 }
 
 @test "container to container on one bridge, v4 and v6" {
@@ -258,7 +258,7 @@ MAC_RE='^([0-9a-f]{2}:){5}[0-9a-f]{2}$'
     setup_ok c1
     assert_match "$(ipn host link show veth-c1)" " master podman1 " "host veth"
     teardown_ok c1
-    ! link_exists host veth-c1
+    assert_no_link host veth-c1
 }
 
 @test "sysctls: ip_forward in the host" {
@@ -307,13 +307,13 @@ MAC_RE='^([0-9a-f]{2}:){5}[0-9a-f]{2}$'
     setup_ok c1
     setup_ok c2
     teardown_ok c1
-    ! link_exists c1 eth0
+    assert_no_link c1 eth0
     link_exists host podman1
     assert_eq "$(ipn host -o link show master podman1 | wc -l)" 1 "ports left on the bridge"
     assert_ping c2 10.89.1.1
     teardown_ok c2
-    ! link_exists c2 eth0
-    ! link_exists host podman1
+    assert_no_link c2 eth0
+    assert_no_link host podman1
     # nothing but the outside veth and lo is left in the host ns
     assert_eq "$(ipn host -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort | tr '\n' ' ')" "lo vout " "host links"
     assert_no_match "$(ipn host route show table all; ipn host -6 route show table all)" "10\.89\.1|fd10:89:1" "host routes"
@@ -349,7 +349,7 @@ MAC_RE='^([0-9a-f]{2}:){5}[0-9a-f]{2}$'
     setup_ok c1
     ip netns del "$(ns_of c1)"
     teardown_ok c1
-    ! link_exists host podman1
+    assert_no_link host podman1
     assert_no_match "$(inns host nft list ruleset)" "berth" "host ruleset"
 }
 
@@ -383,5 +383,5 @@ MAC_RE='^([0-9a-f]{2}:){5}[0-9a-f]{2}$'
     setup_ok c1
     jq_ok '.mynet.interfaces.eth0.subnets[0].ipnet == "10.89.1.2/24"'
     teardown_ok c1
-    ! link_exists host podman1
+    assert_no_link host podman1
 }

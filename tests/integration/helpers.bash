@@ -509,3 +509,12 @@ sysctl_of() { inns "$1" cat "/proc/sys/${2//.//}"; }
 
 # berth_table NAME: the berth nftables table in a member's ns (empty if none)
 berth_table() { inns "$1" nft list table inet berth 2>/dev/null || true; }
+
+# assert_no_link NAME IFNAME (bash ignores `! cmd` under errexit: use this)
+assert_no_link() {
+    if link_exists "$1" "$2"; then
+        echo "link $2 still exists in $1:" >&2
+        ipn "$1" link show dev "$2" >&2
+        return 1
+    fi
+}
