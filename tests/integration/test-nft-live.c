@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * berth's firewall against the running kernel, inside a private network
+ * namespace created first thing (nftables tables are per netns, so the host's
+ * ruleset is never touched). Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN for
+ * unshare); skipped otherwise. `nft` is the oracle.
+ *
+ * The tests run in order and build on each other's state.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/cleanup.h"
+#include "net/ipaddr.h"
+#include "nft/firewall.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct berth_fw_batch *, berth_fw_batch_free)
+
+static char *run(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int c;
+
+	assert_non_null(p);
+	m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	while ((c = fgetc(p)) != EOF)
+		fputc(c, m);
+	fclose(m);
+	(void)pclose(p);
+	return buf;
+}
+
+static char *list_table(void)
+{
+	return run("nft list table inet berth 2>&1");
+}
+
+/* Rules of the table: lines carrying a handle that do not open a block. */
+static int count_rules(void)
+{
+	_cleanup_free_ char *out = run("nft -a list table inet berth 2>/dev/null");
+	int n = 0;
+
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, "# handle") && !strchr(line, '{'))
+			n++;
+	return n;
+}
+
+struct net_spec {
+	const char *bridge;
+	const char *subnets[3];
+	bool internal;
+	enum berth_fw_isolate isolate;
+};
+
+static void net_build(const struct net_spec *s, struct berth_ipnet *sn, struct berth_fw_network *n)
+{
+	size_t k = 0;
+
+	for (; k < 3 && s->subnets[k]; k++)
+		assert_int_equal(berth_ipnet_parse(s->subnets[k], &sn[k]), 0);
+	*n = (struct berth_fw_network){
+		.bridge = s->bridge,
+		.subnets = sn,
+		.n_subnets = k,
+		.internal = s->internal,
+		.isolate = s->isolate,
+	};
+}
+
+/* ensure (optional) + add/del of each network, one commit; returns commit's result. */
+static int commit_nets(bool ensure, bool add, const struct net_spec *specs, size_t n,
+		       char **ret_msg)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	if (ensure)
+		assert_int_equal(berth_fw_batch_ensure_table(b), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct berth_ipnet sn[3];
+		struct berth_fw_network nw;
+		net_build(&specs[i], sn, &nw);
+		if (add)
+			assert_int_equal(berth_fw_batch_add_network(b, &nw), 0);
+		else
+			assert_int_equal(berth_fw_batch_del_network(b, &nw), 0);
+	}
+	return berth_fw_commit(b, ret_msg);
+}
+
+static void commit_ok(bool ensure, bool add, const struct net_spec *specs, size_t n)
+{
+	_cleanup_free_ char *msg = NULL;
+	int r = commit_nets(ensure, add, specs, n, &msg);
+	if (r < 0)
+		fail_msg("commit: %d %s", r, msg ? msg : "");
+	assert_null(msg);
+}
+
+static const struct net_spec podman1 = {
+	"podman1", { "10.89.1.0/24", "fd10:89:1::/64" }, false, BERTH_FW_ISOLATE_STRICT
+};
+static const struct net_spec podman2 = {
+	"podman2", { "10.89.2.0/24" }, false, BERTH_FW_ISOLATE_TRUE
+};
+static const struct net_spec podman3 = { "podman3", { "10.89.3.0/24" }, true,
+					 BERTH_FW_ISOLATE_NONE };
+
+static void print_commented(const char *text)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
+		printf("# %s\n", line);
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("'%s' not found in:\n%s", needle, hay);
+}
+
+static void assert_lacks(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle))
+		fail_msg("'%s' unexpectedly found in:\n%s", needle, hay);
+}
+
+static int baseline_rules;
+
+static void test_two_networks(void **state)
+{
+	const struct net_spec nets[] = { podman1, podman2 };
+	_cleanup_free_ char *out = NULL;
+	char **names = NULL;
+
+	/* The table does not exist yet: nothing to list. */
+	assert_int_equal(berth_fw_list_bridges(NULL, NULL), 0);
+
+	commit_ok(true, true, nets, 2);
+	out = list_table();
+	print_commented(out);
+	assert_contains(out, "elements = { 10.89.1.0/24, 10.89.2.0/24 }");
+	assert_contains(out, "elements = { fd10:89:1::/64 }");
+	assert_contains(out, "10.89.1.0/24 . 10.89.1.0/24");
+	assert_contains(out, "10.89.2.0/24 . 10.89.2.0/24");
+	assert_contains(out, "fd10:89:1::/64 . fd10:89:1::/64");
+	assert_contains(out, "\"podman1\" : jump iso-podman1");
+	assert_contains(out, "\"podman2\" : jump iso-podman2");
+	assert_contains(out, "oifname != \"podman1\" oifname @bridges drop");
+	assert_contains(out, "oifname != \"podman2\" oifname @iso_nets drop");
+	assert_contains(out, "ip saddr . ip daddr @same4 return");
+	assert_contains(out, "iifname vmap @fwd_iso");
+
+	assert_int_equal(berth_fw_list_bridges(NULL, &names), 2);
+	assert_non_null(names);
+	assert_null(names[2]);
+	assert_true((streq(names[0], "podman1") && streq(names[1], "podman2")) ||
+		    (streq(names[0], "podman2") && streq(names[1], "podman1")));
+	berth_strv_free(names);
+
+	/* 6 postrouting + 8 forward + one per isolated network */
+	baseline_rules = count_rules();
+	assert_int_equal(baseline_rules, 6 + 8 + 2);
+}
+
+static void test_idempotent(void **state)
+{
+	_cleanup_free_ char *before = list_table(), *after = NULL;
+
+	commit_ok(true, true, &podman1, 1);
+	commit_ok(false, true, &podman1, 1);
+	commit_ok(true, false, NULL, 0);
+	after = list_table();
+	assert_string_equal(before, after);
+	assert_int_equal(count_rules(), baseline_rules);
+}
+
+static void test_rule_count_fixed(void **state)
+{
+	struct net_spec plain[50], iso[50];
+	char names[100][16], subnets[100][32];
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(names[i], sizeof(names[i]), "brx%d", i);
+		snprintf(subnets[i], sizeof(subnets[i]), "10.%d.%d.0/24", 100 + i / 50, i % 50);
+		struct net_spec s = { names[i], { subnets[i] }, false,
+				      i < 50 ? BERTH_FW_ISOLATE_NONE : BERTH_FW_ISOLATE_TRUE };
+		if (i < 50)
+			plain[i] = s;
+		else
+			iso[i - 50] = s;
+	}
+
+	commit_ok(false, true, plain, 50);
+	assert_int_equal(count_rules(), baseline_rules);
+	assert_int_equal(berth_fw_list_bridges(NULL, NULL), 52);
+
+	/* isolation costs one rule per isolated network (its iso-<bridge> chain) */
+	commit_ok(false, true, iso, 50);
+	assert_int_equal(count_rules(), baseline_rules + 50);
+	assert_int_equal(berth_fw_list_bridges(NULL, NULL), 102);
+
+	commit_ok(false, false, plain, 50);
+	commit_ok(false, false, iso, 50);
+	assert_int_equal(count_rules(), baseline_rules);
+	assert_int_equal(berth_fw_list_bridges(NULL, NULL), 2);
+}
+
+static void test_del_twice(void **state)
+{
+	_cleanup_free_ char *out = NULL;
+
+	commit_ok(false, false, &podman2, 1);
+	/* everything is already gone: every command is dropped, success */
+	commit_ok(false, false, &podman2, 1);
+	out = list_table();
+	assert_lacks(out, "podman2");
+	assert_lacks(out, "10.89.2.0/24");
+	assert_contains(out, "10.89.1.0/24");
+	assert_int_equal(berth_fw_list_bridges(NULL, NULL), 1);
+
+	/* internal network: add, check, delete twice */
+	commit_ok(false, true, &podman3, 1);
+	free(out);
+	out = list_table();
+	assert_contains(out, "elements = { \"podman3\" }");
+	assert_lacks(out, "10.89.3.0/24");
+	assert_int_equal(berth_fw_list_bridges(NULL, NULL), 2);
+	commit_ok(false, false, &podman3, 1);
+	commit_ok(false, false, &podman3, 1);
+	assert_int_equal(berth_fw_list_bridges(NULL, NULL), 1);
+}
+
+static void test_error_names_command(void **state)
+{
+	/* 10.89.1.128/25 overlaps podman1's 10.89.1.0/24 in nat4 (and same4) */
+	const struct net_spec bad = { "podman9", { "10.89.1.128/25" }, false,
+				      BERTH_FW_ISOLATE_TRUE };
+	_cleanup_free_ char *before = list_table(), *after = NULL, *msg = NULL;
+	int r;
+
+	r = commit_nets(false, true, &bad, 1, &msg);
+	assert_int_equal(r, -EEXIST);
+	assert_non_null(msg);
+	printf("# error text: %s\n", msg);
+	assert_contains(msg, "add element to set nat4 in table inet berth: File exists");
+
+	/* nothing of that batch applied (not the bridge, not the iso chain) */
+	after = list_table();
+	assert_string_equal(before, after);
+	assert_lacks(after, "podman9");
+
+	/* adding to a table that does not exist is an error, not "missing is fine" */
+	free(msg);
+	msg = NULL;
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	struct berth_ipnet sn[3];
+	struct berth_fw_network nw;
+	net_build(&podman2, sn, &nw);
+	assert_int_equal(berth_fw_batch_new("nosuchtable", &b), 0);
+	assert_int_equal(berth_fw_batch_add_network(b, &nw), 0);
+	assert_int_equal(berth_fw_commit(b, &msg), -ENOENT);
+	assert_non_null(msg);
+	assert_contains(msg, "add element to set bridges in table inet nosuchtable");
+}
+
+static void test_flush_ruleset_recovers(void **state)
+{
+	_cleanup_free_ char *before = list_table(), *after = NULL, *ignored = NULL;
+
+	ignored = run("nft flush ruleset 2>&1");
+	assert_int_equal(berth_fw_list_bridges(NULL, NULL), 0);
+	/* front end's answer: rebuild everything from its state in one batch */
+	commit_ok(true, true, &podman1, 1);
+	after = list_table();
+	assert_string_equal(before, after);
+	assert_int_equal(count_rules(), baseline_rules - 1);
+}
+
+static void test_ensure_restores_rules(void **state)
+{
+	_cleanup_free_ char *ignored = NULL;
+
+	ignored = run("nft flush chain inet berth forward 2>&1");
+	assert_int_equal(count_rules(), baseline_rules - 1 - 8);
+	commit_ok(true, false, NULL, 0);
+	assert_int_equal(count_rules(), baseline_rules - 1);
+}
+
+static void test_del_table(void **state)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	_cleanup_free_ char *out = NULL;
+	char *msg = NULL;
+
+	for (int i = 0; i < 2; i++) {
+		berth_fw_batch_free(b);
+		assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+		assert_int_equal(berth_fw_batch_del_table(b), 0);
+		assert_int_equal(berth_fw_commit(b, &msg), 0);
+		assert_null(msg);
+	}
+	assert_int_equal(berth_fw_list_bridges(NULL, NULL), 0);
+	out = list_table();
+	assert_contains(out, "No such file or directory");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_networks),
+		cmocka_unit_test(test_idempotent),
+		cmocka_unit_test(test_rule_count_fixed),
+		cmocka_unit_test(test_del_twice),
+		cmocka_unit_test(test_error_names_command),
+		cmocka_unit_test(test_flush_ruleset_recovers),
+		cmocka_unit_test(test_ensure_restores_rules),
+		cmocka_unit_test(test_del_table),
+	};
+
+	/* Never touch the caller's namespace: everything below runs in a new one. */
+	if (unshare(CLONE_NEWNET) < 0) {
+		printf("1..0 # SKIP cannot create a network namespace (%s)\n", strerror(errno));
+		return 0;
+	}
+	if (system("nft list ruleset >/dev/null 2>&1") != 0) {
+		printf("1..0 # SKIP nft not usable\n");
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
