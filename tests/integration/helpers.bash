@@ -305,13 +305,19 @@ net_exec() {
     local host
     host=$(ns_of host)
     _ns_guard "$host" || return 1
+    # NET_OUT_PREFIX lets parallel callers keep their outputs apart
+    local o=${NET_OUT_PREFIX:-$WORLD/}
+    # NET_LOCK: serialise calls through flock(1) on this file, like Podman's
+    # /run/lock/netavark.lock (used for the netavark control in parallel.bats)
+    local lock=()
+    [[ -n ${NET_LOCK:-} ]] && lock=(flock -w 120 "$NET_LOCK")
     status=0
     ip netns exec "$host" env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus \
-        timeout 60 "$(net_bin)" --config "$NET_CONFIG" --rootless=false \
+        "${lock[@]}" timeout 60 "$(net_bin)" --config "$NET_CONFIG" --rootless=false \
         --aardvark-binary="$WORLD/no-aardvark-dns" "$@" \
-        >"$WORLD/stdout" 2>"$WORLD/stderr" || status=$?
-    output=$(cat "$WORLD/stdout")
-    stderr=$(cat "$WORLD/stderr")
+        >"${o}stdout" 2>"${o}stderr" || status=$?
+    output=$(cat "${o}stdout")
+    stderr=$(cat "${o}stderr")
     return 0
 }
 
