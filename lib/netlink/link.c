@@ -570,42 +570,48 @@ static int build_vrf(const char *name, uint32_t table, struct nl_msg **ret)
 	return 0;
 }
 
-static int build_copy(int r, struct nl_msg *msg, void **ret_buf, size_t *ret_len)
+/* Copy out a built message (r: the builder's result; msg read only after it ran). */
+static int build_copy(int r, struct nl_msg **msg, void **ret_buf, size_t *ret_len)
 {
 	if (r < 0)
 		return r;
-	return nlu_msg_copy(msg, ret_buf, ret_len);
+	return nlu_msg_copy(*msg, ret_buf, ret_len);
 }
 
 int berth_link_build_macvlan(const struct berth_sublink_spec *spec, void **ret_buf, size_t *ret_len)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	return build_copy(build_macvlan(spec, &msg), msg, ret_buf, ret_len);
+	int r = build_macvlan(spec, &msg);
+	return build_copy(r, &msg, ret_buf, ret_len);
 }
 
 int berth_link_build_ipvlan(const struct berth_sublink_spec *spec, void **ret_buf, size_t *ret_len)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	return build_copy(build_ipvlan(spec, &msg), msg, ret_buf, ret_len);
+	int r = build_ipvlan(spec, &msg);
+	return build_copy(r, &msg, ret_buf, ret_len);
 }
 
 int berth_link_build_vlan(const char *name, int parent_ifindex, uint16_t vid, void **ret_buf,
 			  size_t *ret_len)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	return build_copy(build_vlan(name, parent_ifindex, vid, &msg), msg, ret_buf, ret_len);
+	int r = build_vlan(name, parent_ifindex, vid, &msg);
+	return build_copy(r, &msg, ret_buf, ret_len);
 }
 
 int berth_link_build_vrf(const char *name, uint32_t table, void **ret_buf, size_t *ret_len)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	return build_copy(build_vrf(name, table, &msg), msg, ret_buf, ret_len);
+	int r = build_vrf(name, table, &msg);
+	return build_copy(r, &msg, ret_buf, ret_len);
 }
 
 int berth_link_build_bridge(const struct berth_bridge_spec *spec, void **ret_buf, size_t *ret_len)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	return build_copy(build_bridge(spec, &msg), msg, ret_buf, ret_len);
+	int r = build_bridge(spec, &msg);
+	return build_copy(r, &msg, ret_buf, ret_len);
 }
 
 int berth_link_build_veth(const struct berth_veth_spec *spec, void **ret_buf, size_t *ret_len)
@@ -619,7 +625,8 @@ int berth_link_build_veth(const struct berth_veth_spec *spec, void **ret_buf, si
 			return r;
 		host = name;
 	}
-	return build_copy(build_veth(spec, host, &msg), msg, ret_buf, ret_len);
+	int r = build_veth(spec, host, &msg);
+	return build_copy(r, &msg, ret_buf, ret_len);
 }
 
 /* --- creation ---------------------------------------------------------------------- */

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * lib/netlink against the running kernel. Needs root; the process first moves
+ * itself into a fresh network namespace ("A", standing for the host) and makes
+ * a second one ("B", standing for a container), so the machine's own network
+ * is never touched. Link kinds this kernel lacks are skipped with the reason.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libnl3/netlink/netlink.h>
+#include <netlink/socket.h>
+#include <linux/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "net/ipaddr.h"
+#include "netlink/netlink.h"
+
+struct world {
+	struct berth_netns *a, *b;
+	dev_t a_dev;
+	ino_t a_ino;
+};
+
+static struct world W;
+static char skip_reason[256];
+
+static void require_world(void)
+{
+	if (skip_reason[0]) {
+		print_message("# skipped: %s\n", skip_reason);
+		skip();
+	}
+}
+
+static bool thread_in_a(void)
+{
+	struct stat st;
+	if (stat("/proc/thread-self/ns/net", &st) < 0)
+		return false;
+	return st.st_dev == W.a_dev && st.st_ino == W.a_ino;
+}
+
+static int group_setup(void **state)
+{
+	if (geteuid() != 0) {
+		snprintf(skip_reason, sizeof(skip_reason), "needs root (euid %u)", geteuid());
+		return 0;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		snprintf(skip_reason, sizeof(skip_reason), "unshare(CLONE_NEWNET): %s",
+			 strerror(errno));
+		return 0;
+	}
+	assert_int_equal(berth_netns_open_current(&W.a), 0);
+	struct stat st;
+	assert_int_equal(fstat(berth_netns_fd(W.a), &st), 0);
+	W.a_dev = st.st_dev;
+	W.a_ino = st.st_ino;
+
+	/* B: a second unshare, kept alive by the handle, then back to A. */
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	assert_int_equal(berth_netns_open_path("/proc/thread-self/ns/net", &W.b), 0);
+	assert_int_equal(setns(berth_netns_fd(W.a), CLONE_NEWNET), 0);
+	assert_true(thread_in_a());
+
+	/* lo up in both, as berth-net does in the container. */
+	assert_int_equal(berth_link_set_up(W.a, 1), 0);
+	assert_int_equal(berth_link_set_up(W.b, 1), 0);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	berth_netns_free(W.a);
+	berth_netns_free(W.b);
+	return 0;
+}
+
+static bool cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+	return fl >= 0 && (fl & FD_CLOEXEC);
+}
+
+static struct berth_ipnet NET(const char *s)
+{
+	struct berth_ipnet n;
+	assert_int_equal(berth_ipnet_parse(s, &n), 0);
+	return n;
+}
+
+static struct berth_ip IP(const char *s)
+{
+	struct berth_ip ip;
+	assert_int_equal(berth_ip_parse(s, &ip), 0);
+	return ip;
+}
+
+/* --- namespaces ---------------------------------------------------------------------- */
+
+static void test_netns(void **state)
+{
+	require_world();
+	struct berth_netns *ns = NULL, *again = NULL;
+
+	assert_true(cloexec(berth_netns_fd(W.a)));
+	assert_true(cloexec(berth_netns_fd(W.b)));
+	assert_true(cloexec(nl_socket_get_fd(berth_netns_sock(W.a))));
+	assert_true(cloexec(nl_socket_get_fd(berth_netns_sock(W.b))));
+	assert_false(berth_netns_same(W.a, W.b));
+
+	assert_int_equal(berth_netns_open_path("/proc/self/ns/net", &again), 0);
+	assert_true(berth_netns_same(W.a, again));
+	berth_netns_free(again);
+
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", berth_netns_fd(W.b));
+	assert_int_equal(berth_netns_open_path(path, &again), 0);
+	assert_true(berth_netns_same(W.b, again));
+	berth_netns_free(again);
+
+	char tmpl[] = "/tmp/berth-netns-XXXXXX";
+	int fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(berth_netns_open_path(tmpl, &ns), -EINVAL);
+	unlink(tmpl);
+	assert_int_equal(berth_netns_open_path("/tmp", &ns), -EINVAL);
+	assert_int_equal(berth_netns_open_path("/proc/self/ns/uts", &ns), -EINVAL);
+	assert_int_equal(berth_netns_open_path("/nonexistent/berth/netns", &ns), -ENOENT);
+	assert_int_equal(berth_netns_open_path("", &ns), -EINVAL);
+	assert_null(ns);
+	assert_true(thread_in_a());
+}
+
+/* --- bridge + veth ------------------------------------------------------------------ */
+
+static void test_bridge_veth(void **state)
+{
+	require_world();
+	struct berth_bridge_spec br = { .name = "lbr0", .mtu = 1400 };
+	struct berth_link_info li;
+	int br_idx = 0, r;
+
+	assert_int_equal(berth_bridge_create(W.a, &br, &br_idx), 0);
+	assert_true(br_idx > 0);
+	assert_int_equal(berth_bridge_create(W.a, &br, NULL), -EEXIST);
+	assert_int_equal(berth_link_get(W.a, "lbr0", &li), 0);
+	assert_int_equal(li.ifindex, br_idx);
+	assert_string_equal(li.name, "lbr0");
+	assert_string_equal(li.kind, "bridge");
+	assert_int_equal(li.mtu, 1400);
+	assert_true(li.flags & IFF_UP);
+	assert_int_equal(li.master, 0);
+	assert_int_equal(berth_link_get_by_index(W.a, br_idx, &li), 0);
+	assert_string_equal(li.name, "lbr0");
+	assert_int_equal(berth_link_get(W.b, "lbr0", &li), -ENODEV);
+
+	/* addresses on the bridge */
+	struct berth_ipnet gw4 = NET("10.88.0.1/24"), gw6 = NET("fd88::1/64");
+	assert_int_equal(berth_addr_add(W.a, br_idx, &gw4, false), 0);
+	assert_int_equal(berth_addr_add(W.a, br_idx, &gw4, false), -EEXIST);
+	assert_int_equal(berth_addr_add(W.a, br_idx, &gw6, true), 0);
+	struct berth_ipnet got[8];
+	assert_int_equal(berth_addr_list(W.a, br_idx, AF_INET, got, 8), 1);
+	assert_true(berth_ip_equal(&got[0].ip, &gw4.ip));
+	assert_int_equal(got[0].prefixlen, 24);
+	assert_int_equal(berth_addr_list(W.a, br_idx, AF_INET6, got, 8), 1);
+	assert_true(berth_ip_equal(&got[0].ip, &gw6.ip));
+	assert_int_equal(got[0].prefixlen, 64);
+	assert_int_equal(berth_addr_list(W.a, br_idx, AF_UNSPEC, got, 8), 2);
+	assert_int_equal(berth_addr_list(W.a, br_idx, AF_UNSPEC, got, 1), 1);
+	assert_int_equal(berth_addr_list(W.a, 1, AF_INET, got, 8), 0); /* lo: 127.0.0.1 is host scope */
+
+	assert_int_equal(berth_link_count_ports(W.a, br_idx), 0);
+
+	/* veth: host end in A on the bridge, peer in B with MAC and MTU */
+	const uint8_t mac[6] = { 0x02, 0x42, 0x0a, 0x58, 0x00, 0x02 };
+	struct berth_veth_spec vs = {
+		.host_name = "lveth0", .peer_name = "eth0", .peer_ns = W.b, .mtu = 1400,
+		.peer_mac = mac, .master_ifindex = br_idx,
+	};
+	int host_idx = 0, peer_idx = 0;
+	char host_name[16] = "";
+	bool conflict = true;
+	assert_int_equal(berth_veth_create(W.a, &vs, &host_idx, host_name, &peer_idx, &conflict), 0);
+	assert_false(conflict);
+	assert_string_equal(host_name, "lveth0");
+
+	assert_int_equal(berth_link_get(W.a, "lveth0", &li), 0);
+	assert_int_equal(li.ifindex, host_idx);
+	assert_string_equal(li.kind, "veth");
+	assert_int_equal(li.master, br_idx);
+	assert_int_equal(li.mtu, 1400);
+	assert_true(li.flags & IFF_UP);
+	assert_int_equal(berth_link_get(W.a, "eth0", &li), -ENODEV); /* not in A */
+
+	assert_int_equal(berth_link_get(W.b, "eth0", &li), 0);
+	assert_int_equal(li.ifindex, peer_idx);
+	assert_string_equal(li.kind, "veth");
+	assert_memory_equal(li.mac, mac, 6);
+	assert_int_equal(li.mtu, 1400);
+	assert_int_equal(li.master, 0);
+	assert_false(li.flags & IFF_UP);
+
+	assert_int_equal(berth_link_count_ports(W.a, br_idx), 1);
+
+	/* name conflicts */
+	conflict = false;
+	assert_int_equal(berth_veth_create(W.a, &vs, NULL, NULL, NULL, &conflict), -EEXIST);
+	assert_true(conflict); /* eth0 exists in B */
+	vs.host_name = "lveth1";
+	conflict = false;
+	assert_int_equal(berth_veth_create(W.a, &vs, NULL, NULL, NULL, &conflict), -EEXIST);
+	assert_true(conflict);
+	vs.host_name = "lveth0";
+	vs.peer_name = "eth1";
+	conflict = true;
+	assert_int_equal(berth_veth_create(W.a, &vs, NULL, NULL, NULL, &conflict), -EEXIST);
+	assert_false(conflict); /* the host name is the taken one */
+	assert_int_equal(berth_link_get(W.b, "eth1", &li), -ENODEV); /* nothing half-created */
+
+	/* generated host name */
+	vs.host_name = NULL;
+	vs.peer_mac = NULL;
+	host_name[0] = '\0';
+	assert_int_equal(berth_veth_create(W.a, &vs, &host_idx, host_name, &peer_idx, NULL), 0);
+	assert_int_equal(strlen(host_name), 12);
+	assert_memory_equal(host_name, "veth", 4);
+	assert_int_equal(berth_link_get(W.a, host_name, &li), 0);
+	assert_int_equal(li.master, br_idx);
+	assert_int_equal(berth_link_count_ports(W.a, br_idx), 2);
+	assert_int_equal(berth_link_delete(W.a, host_idx), 0);
+	assert_int_equal(berth_link_get(W.b, "eth1", &li), -ENODEV); /* peer went with it */
+	assert_int_equal(berth_link_count_ports(W.a, br_idx), 1);
+
+	/* delete the first pair */
+	assert_int_equal(berth_link_get(W.a, "lveth0", &li), 0);
+	assert_int_equal(berth_link_delete(W.a, li.ifindex), 0);
+	assert_int_equal(berth_link_count_ports(W.a, br_idx), 0);
+	r = berth_link_delete(W.a, li.ifindex);
+	assert_int_equal(r, -ENODEV);
+	assert_int_equal(berth_link_get(W.b, "eth0", &li), -ENODEV);
+
+	assert_int_equal(berth_link_delete(W.a, br_idx), 0);
+	assert_int_equal(berth_link_get(W.a, "lbr0", &li), -ENODEV);
+	assert_true(thread_in_a());
+}
+
+/* --- addresses, routes in B ---------------------------------------------------------- */
+
+static void make_pair(const char *host, const char *peer, struct berth_netns *peer_ns,
+		      int *host_idx, int *peer_idx)
+{
+	struct berth_veth_spec vs = { .host_name = host, .peer_name = peer, .peer_ns = peer_ns };
+	assert_int_equal(berth_veth_create(W.a, &vs, host_idx, NULL, peer_idx, NULL), 0);
+}
+
+static void test_routes(void **state)
+{
+	require_world();
+	int h_idx, c_idx, ifindex = -1;
+	struct berth_link_info li;
+
+	make_pair("rt-h", "rt-c", W.b, &h_idx, &c_idx);
+	struct berth_ipnet a4 = NET("10.89.0.2/24"), a6 = NET("fd89::2/64");
+	assert_int_equal(berth_addr_add(W.b, c_idx, &a4, false), 0);
+	assert_int_equal(berth_addr_add(W.b, c_idx, &a6, true), 0);
+	assert_int_equal(berth_link_set_up(W.b, c_idx), 0);
+	assert_int_equal(berth_link_get_by_index(W.b, c_idx, &li), 0);
+	assert_true(li.flags & IFF_UP);
+
+	assert_int_equal(berth_route_default_ifindex(W.b, AF_UNSPEC, &ifindex), -ENOENT);
+
+	struct berth_route_spec def4 = {
+		.dst = NET("0.0.0.0/0"), .gateway = IP("10.89.0.1"), .metric = 100, .has_metric = true,
+	};
+	assert_int_equal(berth_route_add(W.b, &def4), 0);
+	assert_int_equal(berth_route_add(W.b, &def4), -EEXIST);
+	assert_int_equal(berth_route_default_ifindex(W.b, AF_INET, &ifindex), 0);
+	assert_int_equal(ifindex, c_idx);
+	assert_int_equal(berth_route_default_ifindex(W.b, AF_UNSPEC, &ifindex), 0);
+	assert_int_equal(ifindex, c_idx);
+	assert_int_equal(berth_route_default_ifindex(W.b, AF_INET6, &ifindex), -ENOENT);
+	assert_int_equal(berth_route_default_ifindex(W.a, AF_INET, &ifindex), -ENOENT);
+
+	struct berth_route_spec def6 = {
+		.dst = NET("::/0"), .gateway = IP("fd89::1"), .metric = 100, .has_metric = true,
+	};
+	assert_int_equal(berth_route_add(W.b, &def6), 0);
+	assert_int_equal(berth_route_default_ifindex(W.b, AF_INET6, &ifindex), 0);
+	assert_int_equal(ifindex, c_idx);
+
+	/* static routes of each type */
+	struct berth_route_spec st = { .dst = NET("10.100.0.0/16"), .gateway = IP("10.89.0.1") };
+	assert_int_equal(berth_route_add(W.b, &st), 0);
+	struct berth_route_spec link = { .dst = NET("10.101.0.0/16"), .oif = c_idx };
+	assert_int_equal(berth_route_add(W.b, &link), 0);
+	for (int t = BERTH_ROUTE_BLACKHOLE; t < _BERTH_ROUTE_TYPE_MAX; t++) {
+		struct berth_route_spec bh = { .dst = NET("10.102.0.0/16"), .type = t };
+		assert_int_equal(berth_route_add(W.b, &bh), 0);
+		assert_int_equal(berth_route_del(W.b, &bh), 0);
+		assert_int_equal(berth_route_del(W.b, &bh), -ESRCH);
+	}
+	assert_int_equal(berth_route_del(W.b, &st), 0);
+	assert_int_equal(berth_route_del(W.b, &link), 0);
+
+	/* unreachable gateway: the kernel's own errno */
+	struct berth_route_spec far = { .dst = NET("10.103.0.0/16"), .gateway = IP("192.0.2.1") };
+	assert_int_equal(berth_route_add(W.b, &far), -ENETUNREACH);
+
+	assert_int_equal(berth_route_del(W.b, &def4), 0);
+	assert_int_equal(berth_route_default_ifindex(W.b, AF_INET, &ifindex), -ENOENT);
+	assert_int_equal(berth_route_default_ifindex(W.b, AF_UNSPEC, &ifindex), 0);
+	assert_int_equal(ifindex, c_idx);
+
+	assert_int_equal(berth_addr_del(W.b, c_idx, &a4), 0);
+	assert_int_equal(berth_addr_del(W.b, c_idx, &a4), -EADDRNOTAVAIL);
+	assert_int_equal(berth_link_delete(W.a, h_idx), 0);
+	assert_true(thread_in_a());
+}
+
+/* --- sysctls -------------------------------------------------------------------------- */
+
+static void test_sysctl(void **state)
+{
+	require_world();
+	int h_idx, c_idx;
+	char old[64], val[64], key[128];
+	bool changed;
+
+	make_pair("sy-h", "sy-c", W.b, &h_idx, &c_idx);
+	snprintf(key, sizeof(key), "net/ipv4/conf/%s/arp_notify", "sy-c");
+
+	assert_int_equal(berth_sysctl_get(W.b, key, val, sizeof(val)), 0);
+	assert_string_equal(val, "0");
+	assert_int_equal(berth_sysctl_set(W.b, key, "1", old, sizeof(old), &changed), 0);
+	assert_true(changed);
+	assert_string_equal(old, "0");
+	assert_int_equal(berth_sysctl_set(W.b, key, "1\n", old, sizeof(old), &changed), 0);
+	assert_false(changed);
+	assert_string_equal(old, "1");
+	assert_int_equal(berth_sysctl_get(W.b, key, val, sizeof(val)), 0);
+	assert_string_equal(val, "1");
+	/* the interface does not exist in A */
+	assert_int_equal(berth_sysctl_get(W.a, key, val, sizeof(val)), -ENOENT);
+
+	/* a namespace-wide key: B changes, A keeps its value */
+	char a_before[16], b_before[16];
+	assert_int_equal(berth_sysctl_get(W.a, "net/ipv4/ip_forward", a_before, sizeof(a_before)), 0);
+	assert_int_equal(berth_sysctl_get(W.b, "net/ipv4/ip_forward", b_before, sizeof(b_before)), 0);
+	const char *flip = strcmp(a_before, "1") == 0 ? "0" : "1";
+	assert_int_equal(berth_sysctl_set(W.b, "net/ipv4/ip_forward", flip, NULL, 0, &changed), 0);
+	assert_int_equal(berth_sysctl_get(W.b, "net/ipv4/ip_forward", val, sizeof(val)), 0);
+	assert_string_equal(val, flip);
+	assert_int_equal(berth_sysctl_get(W.a, "net/ipv4/ip_forward", val, sizeof(val)), 0);
+	assert_string_equal(val, a_before);
+	/* and the same through A only touches A */
+	assert_int_equal(berth_sysctl_set(W.a, "net/ipv4/conf/sy-h/arp_notify", "1", NULL, 0, NULL), 0);
+	assert_int_equal(berth_sysctl_get(W.a, "net/ipv4/conf/sy-h/arp_notify", val, sizeof(val)), 0);
+	assert_string_equal(val, "1");
+
+	assert_int_equal(berth_sysctl_get(W.b, "../etc/passwd", val, sizeof(val)), -EINVAL);
+	assert_int_equal(berth_sysctl_get(W.b, "/etc/passwd", val, sizeof(val)), -EINVAL);
+	assert_int_equal(berth_sysctl_set(W.b, "net/../../etc/x", "1", NULL, 0, NULL), -EINVAL);
+	assert_int_equal(berth_sysctl_get(W.b, "net/ipv4/no_such_key", val, sizeof(val)), -ENOENT);
+	assert_int_equal(berth_sysctl_get(W.b, key, val, 1), -ENOBUFS);
+
+	assert_int_equal(berth_link_delete(W.a, h_idx), 0);
+	assert_true(thread_in_a());
+}
+
+/* --- other link operations --------------------------------------------------------------- */
+
+static void test_rename_mtu(void **state)
+{
+	require_world();
+	int h_idx, c_idx;
+	struct berth_link_info li;
+
+	make_pair("rn-a", "rn-b", W.a, &h_idx, &c_idx);
+	assert_int_equal(berth_link_rename(W.a, c_idx, "rn-renamed"), 0);
+	assert_int_equal(berth_link_get_by_index(W.a, c_idx, &li), 0);
+	assert_string_equal(li.name, "rn-renamed");
+	assert_int_equal(berth_link_rename(W.a, c_idx, "rn-a"), -EEXIST);
+	assert_int_equal(berth_link_set_mtu(W.a, c_idx, 1280), 0);
+	assert_int_equal(berth_link_get(W.a, "rn-renamed", &li), 0);
+	assert_int_equal(li.mtu, 1280);
+	assert_int_equal(berth_link_set_up(W.a, c_idx), 0);
+	assert_int_equal(berth_link_get_by_index(W.a, c_idx, &li), 0);
+	assert_true(li.flags & IFF_UP);
+	/* renaming an up link: refused by older kernels, allowed by newer ones; errno kept */
+	int r = berth_link_rename(W.a, c_idx, "rn-c");
+	assert_true(r == 0 || r == -EBUSY);
+	assert_int_equal(berth_link_get_by_index(W.a, 999999, &li), -ENODEV);
+	assert_int_equal(berth_link_set_up(W.a, 999999), -ENODEV);
+	assert_int_equal(berth_link_delete(W.a, h_idx), 0);
+}
+
+static bool not_supported(int r, const char *what)
+{
+	if (r == -EOPNOTSUPP || r == -EPROTONOSUPPORT || r == -EAFNOSUPPORT) {
+		print_message("# %s not supported by this kernel: %s\n", what, strerror(-r));
+		return true;
+	}
+	return false;
+}
+
+static void test_macvlan(void **state)
+{
+	require_world();
+	int pa, pb, idx = 0;
+	struct berth_link_info li;
+	const uint8_t mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+
+	make_pair("mv-pa", "mv-pb", W.a, &pa, &pb);
+	struct berth_sublink_spec s = {
+		.name = "mv0", .parent_ifindex = pa, .target_ns = W.b, .mtu = 1300, .mac = mac,
+		.mode = BERTH_MACVLAN_BRIDGE, .bclim = 500, .has_bclim = true,
+	};
+	int r = berth_macvlan_create(W.a, &s, &idx);
+	if (not_supported(r, "macvlan")) {
+		berth_link_delete(W.a, pa);
+		skip();
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(berth_link_get(W.b, "mv0", &li), 0);
+	assert_int_equal(li.ifindex, idx);
+	assert_string_equal(li.kind, "macvlan");
+	assert_memory_equal(li.mac, mac, 6);
+	assert_int_equal(li.mtu, 1300);
+	assert_int_equal(berth_link_get(W.a, "mv0", &li), -ENODEV);
+	assert_int_equal(berth_macvlan_create(W.a, &s, NULL), -EEXIST);
+
+	/* a second one, another mode, same parent; no ifindex wanted */
+	s.name = "mv1";
+	s.mac = NULL;
+	s.mtu = 0;
+	s.has_bclim = false;
+	s.mode = BERTH_MACVLAN_PRIVATE;
+	assert_int_equal(berth_macvlan_create(W.a, &s, NULL), 0);
+	assert_int_equal(berth_link_get(W.b, "mv1", &li), 0);
+	assert_int_equal(li.mtu, 1500); /* the parent's */
+	/* a parent that does not exist: the kernel's ENODEV */
+	s.name = "mv2";
+	s.parent_ifindex = 999999;
+	assert_int_equal(berth_macvlan_create(W.a, &s, NULL), -ENODEV);
+
+	/* ipvlan on the other end (a macvlan parent cannot take an ipvlan) */
+	struct berth_sublink_spec iv = {
+		.name = "ipv0", .parent_ifindex = pb, .target_ns = W.b, .mode = BERTH_IPVLAN_L2,
+	};
+	r = berth_ipvlan_create(W.a, &iv, &idx);
+	if (!not_supported(r, "ipvlan")) {
+		assert_int_equal(r, 0);
+		assert_int_equal(berth_link_get(W.b, "ipv0", &li), 0);
+		assert_string_equal(li.kind, "ipvlan");
+	}
+
+	assert_int_equal(berth_link_delete(W.a, pa), 0);
+	assert_int_equal(berth_link_get(W.b, "mv0", &li), -ENODEV); /* went with its parent */
+}
+
+static void test_vlan_vrf(void **state)
+{
+	require_world();
+	int pa, pb, idx = 0, probed = 0;
+	struct berth_link_info li;
+
+	make_pair("vl-pa", "vl-pb", W.a, &pa, &pb);
+	int r = berth_vlan_create(W.a, "vl-pa.42", pa, 42, &idx);
+	if (!not_supported(r, "802.1q vlan")) {
+		assert_int_equal(r, 0);
+		assert_int_equal(berth_link_get(W.a, "vl-pa.42", &li), 0);
+		assert_string_equal(li.kind, "vlan");
+		probed++;
+	}
+
+	int vrf = 0;
+	r = berth_vrf_create(W.a, "lvrf0", 1001, &vrf);
+	if (!not_supported(r, "vrf")) {
+		assert_int_equal(r, 0);
+		assert_int_equal(berth_link_get(W.a, "lvrf0", &li), 0);
+		assert_string_equal(li.kind, "vrf");
+		struct berth_bridge_spec br = { .name = "lbr-vrf", .vrf_ifindex = vrf };
+		int br_idx;
+		assert_int_equal(berth_bridge_create(W.a, &br, &br_idx), 0);
+		assert_int_equal(berth_link_get(W.a, "lbr-vrf", &li), 0);
+		assert_int_equal(li.master, vrf);
+		assert_int_equal(berth_link_delete(W.a, br_idx), 0);
+		assert_int_equal(berth_link_delete(W.a, vrf), 0);
+		probed++;
+	}
+
+	struct berth_bridge_spec br = { .name = "lbr-vf", .vlan_filtering = true };
+	int br_idx = 0;
+	r = berth_bridge_create(W.a, &br, &br_idx);
+	if (!not_supported(r, "bridge vlan filtering")) {
+		assert_int_equal(r, 0);
+		struct berth_veth_spec vs = {
+			.host_name = "vf-h", .peer_name = "vf-c", .peer_ns = W.b,
+			.master_ifindex = br_idx,
+		};
+		int h;
+		assert_int_equal(berth_veth_create(W.a, &vs, &h, NULL, NULL, NULL), 0);
+		assert_int_equal(berth_bridge_port_set_vlan(W.a, h, 10), 0);
+		assert_int_equal(berth_bridge_enable_vlan_filtering(W.a, br_idx), 0);
+		assert_int_equal(berth_link_delete(W.a, h), 0);
+		assert_int_equal(berth_link_delete(W.a, br_idx), 0);
+		probed++;
+	}
+
+	assert_int_equal(berth_link_delete(W.a, pa), 0);
+	if (probed == 0)
+		skip();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_netns),
+		cmocka_unit_test(test_bridge_veth),
+		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_sysctl),
+		cmocka_unit_test(test_rename_mtu),
+		cmocka_unit_test(test_macvlan),
+		cmocka_unit_test(test_vlan_vrf),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
