@@ -33,6 +33,16 @@ int berth_netns_open_current(struct berth_netns **ret);
 int berth_netns_open_path(const char *path, struct berth_netns **ret);
 void berth_netns_free(struct berth_netns *ns);
 int berth_netns_fd(const struct berth_netns *ns);
+/*
+ * The namespace's libnl socket (close-on-exec, NETLINK_EXT_ACK and, where the
+ * kernel has it, NETLINK_GET_STRICT_CHK set). lib/netlink reads its own
+ * replies with its own sequence numbers, so libnl's counters on this socket
+ * stay consistent for callers that also use it through libnl.
+ *
+ * Note for code that includes libnl headers: lib/ precedes /usr/include/libnl3
+ * on the include path, so <netlink/netlink.h> is this file; include
+ * <libnl3/netlink/netlink.h> before any other libnl header.
+ */
 struct nl_sock *berth_netns_sock(struct berth_netns *ns);
 /* True when both refer to the same namespace (same nsfs inode). */
 bool berth_netns_same(const struct berth_netns *a, const struct berth_netns *b);
@@ -65,7 +75,7 @@ int berth_link_get_by_index(struct berth_netns *ns, int ifindex, struct berth_li
 int berth_link_set_up(struct berth_netns *ns, int ifindex);
 int berth_link_set_mtu(struct berth_netns *ns, int ifindex, unsigned mtu);
 int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name);
-/* Delete a link; -ENODEV when it is already gone. */
+/* Delete a link; -ENODEV when it is already gone. Errors are the kernel's errno, unchanged. */
 int berth_link_delete(struct berth_netns *ns, int ifindex);
 /*
  * Number of links whose master is `master_ifindex` (a filtered dump, so the
@@ -141,7 +151,7 @@ int berth_ipvlan_create(struct berth_netns *ns, const struct berth_sublink_spec 
 /* 802.1q VLAN link `name` on parent with id vid, in ns. */
 int berth_vlan_create(struct berth_netns *ns, const char *name, int parent_ifindex, uint16_t vid,
 		      int *ret_ifindex);
-/* A VRF device bound to routing table `table`. */
+/* A VRF device bound to routing table `table` (created down; see berth_link_set_up). */
 int berth_vrf_create(struct berth_netns *ns, const char *name, uint32_t table, int *ret_ifindex);
 
 /*
@@ -166,7 +176,11 @@ int berth_link_build_veth(const struct berth_veth_spec *spec, void **ret_buf, si
 /* Add address (with its prefix length) to ifindex. nodad: IFA_F_NODAD for v6. EEXIST is an error. */
 int berth_addr_add(struct berth_netns *ns, int ifindex, const struct berth_ipnet *addr, bool nodad);
 int berth_addr_del(struct berth_netns *ns, int ifindex, const struct berth_ipnet *addr);
-/* Non-link-local addresses of ifindex of the given family (AF_UNSPEC = both); up to max. */
+/*
+ * Non-link-local addresses (neither link/host scope nor 169.254/16, fe80::/10)
+ * of ifindex of the given family (AF_UNSPEC = v4 then v6); stores up to max
+ * and returns how many it stored.
+ */
 int berth_addr_list(struct berth_netns *ns, int ifindex, int family, struct berth_ipnet *ret,
 		    size_t max);
 

@@ -93,6 +93,18 @@ static bool cloexec(int fd)
 	return fl >= 0 && (fl & FD_CLOEXEC);
 }
 
+static int count_fds(void)
+{
+	char path[64];
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (access(path, F_OK) == 0)
+			n++;
+	}
+	return n;
+}
+
 static struct berth_ipnet NET(const char *s)
 {
 	struct berth_ipnet n;
@@ -120,9 +132,12 @@ static void test_netns(void **state)
 	assert_true(cloexec(nl_socket_get_fd(berth_netns_sock(W.b))));
 	assert_false(berth_netns_same(W.a, W.b));
 
+	int fds = count_fds();
 	assert_int_equal(berth_netns_open_path("/proc/self/ns/net", &again), 0);
 	assert_true(berth_netns_same(W.a, again));
+	assert_int_equal(count_fds(), fds + 2); /* the nsfs fd and the socket */
 	berth_netns_free(again);
+	assert_int_equal(count_fds(), fds);
 
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", berth_netns_fd(W.b));
