@@ -7,6 +7,7 @@
  * sets and maps the rules look up:
  *
  *   bridges, iso_nets, internal_br   ifname sets
+ *   br_pairs                         "bridge . bridge": traffic that stays on one bridge
  *   nat4, nat6                       interval sets of non-internal subnets
  *   same4, same6                     "subnet . subnet" concatenated ranges
  *   fwd_iso                          ifname -> jump iso-<bridge> (isolation)
@@ -86,6 +87,9 @@ static const struct fw_set_def fw_sets[] = {
 	  NFT_TYPE_CONCAT2(NFT_TYPE_IP6ADDR, NFT_TYPE_IP6ADDR), 32, { 16, 16 },
 	  NFT_BYTEORDER_MIXED, false },
 	{ "fwd_iso", NFT_SET_MAP, NFT_TYPE_IFNAME, 16, { 0 }, NFT_BYTEORDER_HOST, true },
+	/* Appended last so that set ids of the older sets stay as they were. */
+	{ "br_pairs", NFT_SET_CONCAT, NFT_TYPE_CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IFNAME), 32,
+	  { 16, 16 }, NFT_BYTEORDER_HOST, false },
 };
 
 /* Rule builder: remembers the first failure so that call sites stay flat. */
@@ -442,6 +446,19 @@ static void fw_forward_rules(struct berth_fw_batch *b, const char *chain, int *e
 {
 	struct fw_rule rb;
 
+	/*
+	 * With br_netfilter (bridge-nf-call-iptables=1, common on Kubernetes
+	 * nodes) traffic between two ports of one bridge passes this hook with
+	 * iifname == oifname == the bridge. It never leaves the network, so
+	 * neither internal nor isolation rules apply to it.
+	 */
+	rb = fw_rule_start(b, chain);
+	ex_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
+	ex_meta(&rb, NFT_META_OIFNAME, NFT_REG_2);
+	ex_lookup(&rb, "br_pairs", false);
+	ex_verdict(&rb, NF_ACCEPT);
+	fw_rule_push(b, &rb, chain, "iifname . oifname @br_pairs accept", err);
+
 	rb = fw_rule_start(b, chain);
 	ex_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
 	ex_lookup(&rb, "internal_br", false);
@@ -615,6 +632,20 @@ static int fw_elem_ifname(struct berth_fw_batch *b, bool add, const char *set, c
 	return fw_cmd_elems(b, add, set, &e, 1, detail);
 }
 
+/* "bridge . bridge" in br_pairs. */
+static int fw_elem_br_pair(struct berth_fw_batch *b, bool add, const char *ifname)
+{
+	uint8_t key[2 * BERTH_IFNAMSIZ];
+	struct fw_elem e = { .key = key, .key_len = sizeof(key) };
+	_cleanup_free_ char *detail = fw_strf("\"%s\" . \"%s\"", ifname, ifname);
+
+	if (!detail)
+		return -ENOMEM;
+	fw_ifname_key(ifname, key);
+	fw_ifname_key(ifname, key + BERTH_IFNAMSIZ);
+	return fw_cmd_elems(b, add, "br_pairs", &e, 1, detail);
+}
+
 /* a := a + 1 (big endian); false on overflow. */
 static bool fw_addr_inc(uint8_t *a, size_t len)
 {
@@ -769,6 +800,8 @@ int berth_fw_batch_add_network(struct berth_fw_batch *b, const struct berth_fw_n
 		return r;
 
 	r = fw_elem_ifname(b, true, "bridges", n->bridge, NULL);
+	if (r >= 0)
+		r = fw_elem_br_pair(b, true, n->bridge);
 	if (r >= 0 && n->internal)
 		r = fw_elem_ifname(b, true, "internal_br", n->bridge, NULL);
 	for (size_t i = 0; r >= 0 && !n->internal && i < n->n_subnets; i++)
@@ -821,6 +854,8 @@ int berth_fw_batch_del_network(struct berth_fw_batch *b, const struct berth_fw_n
 		r = fw_elems_subnet(b, false, &n->subnets[i]);
 	if (r >= 0 && n->internal)
 		r = fw_elem_ifname(b, false, "internal_br", n->bridge, NULL);
+	if (r >= 0)
+		r = fw_elem_br_pair(b, false, n->bridge);
 	if (r >= 0)
 		r = fw_elem_ifname(b, false, "bridges", n->bridge, NULL);
 	return r;

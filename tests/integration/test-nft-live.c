@@ -173,9 +173,9 @@ static void test_two_networks(void **state)
 		    (streq(names[0], "podman2") && streq(names[1], "podman1")));
 	berth_strv_free(names);
 
-	/* 6 postrouting + 8 forward + one per isolated network */
+	/* 6 postrouting + 9 forward + one per isolated network */
 	baseline_rules = count_rules();
-	assert_int_equal(baseline_rules, 6 + 8 + 2);
+	assert_int_equal(baseline_rules, 6 + 9 + 2);
 }
 
 static void test_idempotent(void **state)
@@ -297,7 +297,7 @@ static void test_ensure_restores_rules(void **state)
 	_cleanup_free_ char *ignored = NULL;
 
 	ignored = run("nft flush chain inet berth forward 2>&1");
-	assert_int_equal(count_rules(), baseline_rules - 1 - 8);
+	assert_int_equal(count_rules(), baseline_rules - 1 - 9);
 	commit_ok(true, false, NULL, 0);
 	assert_int_equal(count_rules(), baseline_rules - 1);
 }

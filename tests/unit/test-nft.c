@@ -81,8 +81,8 @@ static void test_ensure_table(void **state)
 	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
 	assert_int_equal(berth_fw_batch_size(b), 0);
 	assert_int_equal(berth_fw_batch_ensure_table(b), 0);
-	/* table + 8 sets + 2 x (chain, flush) + 6 + 8 rules */
-	assert_int_equal(berth_fw_batch_size(b), 1 + 8 + 4 + 6 + 8);
+	/* table + 9 sets + 2 x (chain, flush) + 6 + 9 rules */
+	assert_int_equal(berth_fw_batch_size(b), 1 + 9 + 4 + 6 + 9);
 	check_golden(b, "ensure-table.txt");
 }
 
@@ -188,8 +188,8 @@ static void test_limits(void **state)
 
 	n.n_subnets = BERTH_FW_MAX_SUBNETS;
 	assert_int_equal(berth_fw_batch_add_network(b, &n), 0);
-	/* bridges + 32 x (nat4 pair, same4) */
-	assert_int_equal(berth_fw_batch_size(b), 1 + 2 * BERTH_FW_MAX_SUBNETS);
+	/* bridges + br_pairs + 32 x (nat4 pair, same4) */
+	assert_int_equal(berth_fw_batch_size(b), 2 + 2 * BERTH_FW_MAX_SUBNETS);
 
 	size_t before = berth_fw_batch_size(b);
 	n.n_subnets = 1;
@@ -213,10 +213,10 @@ static void test_limits(void **state)
 	assert_int_equal(berth_fw_batch_add_network(b, NULL), -EINVAL);
 	assert_int_equal(berth_fw_batch_size(b), before);
 
-	/* no subnets at all is fine: only the bridge is recorded */
+	/* no subnets at all is fine: only the bridge (bridges, br_pairs) is recorded */
 	n.n_subnets = 0;
 	assert_int_equal(berth_fw_batch_add_network(b, &n), 0);
-	assert_int_equal(berth_fw_batch_size(b), before + 1);
+	assert_int_equal(berth_fw_batch_size(b), before + 2);
 
 	/* table names */
 	struct berth_fw_batch *t = NULL;
