@@ -203,7 +203,11 @@ struct berth_route_spec {
 	enum berth_route_type type;
 	uint32_t table;          /* 0 = main */
 };
-/* RTPROT_STATIC. EEXIST is an error. */
+/*
+ * RTPROT_STATIC, NLM_F_CREATE without NLM_F_EXCL (as netavark): a second
+ * default route via another gateway with the same metric is added beside the
+ * first; only an identical route is -EEXIST.
+ */
 int berth_route_add(struct berth_netns *ns, const struct berth_route_spec *r);
 int berth_route_del(struct berth_netns *ns, const struct berth_route_spec *r);
 /*

@@ -98,7 +98,7 @@ static int route_msg(int type, int flags, const struct berth_route_spec *r, stru
 int berth_route_build(const struct berth_route_spec *r, void **ret_buf, size_t *ret_len)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	int k = route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, r, &msg);
+	int k = route_msg(RTM_NEWROUTE, NLM_F_CREATE, r, &msg);
 	if (k < 0)
 		return k;
 	return nlu_msg_copy(msg, ret_buf, ret_len);
@@ -107,7 +107,7 @@ int berth_route_build(const struct berth_route_spec *r, void **ret_buf, size_t *
 int berth_route_add(struct berth_netns *ns, const struct berth_route_spec *r)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	int k = route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, r, &msg);
+	int k = route_msg(RTM_NEWROUTE, NLM_F_CREATE, r, &msg);
 	if (k < 0)
 		return k;
 	return nlu_transact(ns, msg, NULL, NULL);
