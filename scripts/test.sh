@@ -41,7 +41,15 @@ run_build() {
         return
     fi
     echo "=== $name: test"
-    meson test -C "$dir" --print-errorlogs --num-processes 2 || true
+    if ! meson test -C "$dir" --print-errorlogs --num-processes 2; then
+        # meson does not echo a TAP test's diagnostics: show the failed
+        # subtests with their "# ..." lines
+        echo "=== $name: failed subtests"
+        jq -r 'select(.result != "OK" and .result != "SKIP" and .result != "EXPECTEDFAIL")
+               | "--- \(.name) (\(.result))", (.stdout // "" | split("\n")
+               | map(select(test("^not ok|^#"))) | .[:150][])' \
+            "$dir/meson-logs/testlog.json" 2>/dev/null || true
+    fi
     logs+=("$dir/meson-logs/testlog.json")
 }
 

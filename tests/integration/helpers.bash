@@ -486,10 +486,11 @@ peer_seen() {
 
 # snapshot NAME: links, addresses, routes and the whole ruleset of a member
 snapshot() {
+    # operstate, carrier and DAD progress change asynchronously: left out
     echo "## links"
-    ipn "$1" -o link show | sed -E 's/^[0-9]+: //'
+    ipn "$1" -o link show | sed -E 's/^[0-9]+: //; s/ state [A-Z]+ / /; s/,?LOWER_UP//; s/NO-CARRIER,?//'
     echo "## addresses"
-    ipn "$1" -o addr show | sed -E 's/^[0-9]+: //; s/valid_lft.*//'
+    ipn "$1" -o addr show | sed -E 's/^[0-9]+: //; s/ tentative//; s/valid_lft.*//'
     echo "## routes"
     ipn "$1" route show table all
     ipn "$1" -6 route show table all
