@@ -1095,6 +1095,12 @@ static int parse_root(const json_t *root, struct nv_options *o, struct berth_err
 	if (dup_string(id, &o->container_id) < 0 || dup_string(name, &o->container_name) < 0 ||
 	    dup_string(hostname, &o->container_hostname) < 0)
 		return oom(reterr);
+	{
+		/* The short id tags every log line from here on, warnings included. */
+		char tag[13];
+		snprintf(tag, sizeof(tag), "%s", o->container_id);
+		log_set_context(tag);
+	}
 	if ((r = decode_port_mappings(root, o, reterr)) < 0 ||
 	    (r = decode_networks(root, o, reterr)) < 0 ||
 	    (r = parse_ip_list(root, "dns_servers", "", NV_MAX_DNS_SERVERS, &o->dns_servers,
