@@ -42,7 +42,7 @@
 
 void nft_batch_init(struct nft_batch *b, uint16_t family)
 {
-	*b = (struct nft_batch){ .family = family };
+	*b = (struct nft_batch){ .family = family, .tag = -1 };
 }
 
 static void nft_cmd_done(struct nft_cmd *c)
@@ -90,6 +90,7 @@ int nft_batch_push(struct nft_batch *b, uint16_t msg_type, uint16_t nl_flags, bo
 		.obj = obj,
 		.what = what,
 		.detail = detail,
+		.tag = b->tag,
 	};
 
 	if (!obj || !what) {
@@ -329,6 +330,12 @@ static char *nft_append_failure(char *msg, const char *what, int err)
 
 int nft_batch_commit(struct nft_batch *b, char **ret_msg)
 {
+	return nft_batch_commit_tagged(b, ret_msg, NULL, NULL);
+}
+
+int nft_batch_commit_tagged(struct nft_batch *b, char **ret_msg, int *ret_failed_tag,
+			    int *ret_failed_errno)
+{
 	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
 	_cleanup_free_ size_t *active = NULL;
 	_cleanup_free_ int *results = NULL;
@@ -336,6 +343,10 @@ int nft_batch_commit(struct nft_batch *b, char **ret_msg)
 	uint32_t seq = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
 	int r;
 
+	if (ret_failed_tag)
+		*ret_failed_tag = -1;
+	if (ret_failed_errno)
+		*ret_failed_errno = 0;
 	if (b->n_cmds == 0)
 		return 0;
 
@@ -362,7 +373,7 @@ int nft_batch_commit(struct nft_batch *b, char **ret_msg)
 		bool only_missing = true, any_failed = false;
 		_cleanup_free_ char *msg = NULL;
 		size_t n_failed = 0;
-		int first_err = 0;
+		int first_err = 0, first_tag = -1;
 
 		for (size_t i = 0; i < b->n_cmds; i++)
 			if (!b->cmds[i].dropped)
@@ -399,8 +410,10 @@ int nft_batch_commit(struct nft_batch *b, char **ret_msg)
 			if (results[i] == -ENOENT && c->missing_ok)
 				continue;
 			only_missing = false;
-			if (!first_err)
+			if (!first_err) {
 				first_err = results[i];
+				first_tag = c->tag;
+			}
 			if (++n_failed > NFT_MAX_REPORTED)
 				continue;
 			msg = nft_append_failure(msg, c->what, results[i]);
@@ -420,6 +433,10 @@ int nft_batch_commit(struct nft_batch *b, char **ret_msg)
 			log_debug("nft: transaction aborted: %s", msg);
 			if (ret_msg)
 				*ret_msg = TAKE_PTR(msg);
+			if (ret_failed_tag)
+				*ret_failed_tag = first_tag;
+			if (ret_failed_errno)
+				*ret_failed_errno = first_err;
 			return first_err;
 		}
 		/* Only "already gone" failures: drop those and try again. */
@@ -543,6 +560,11 @@ static int nft_dump_elem(struct nftnl_set_elem *e, void *data)
 	}
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
 		fprintf(f, " flags 0x%x", nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS));
+	p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
+	if (p) {
+		fputs(" : ", f);
+		nft_dump_hex(f, p, len);
+	}
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT)) {
 		int v = (int)nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT);
 		fprintf(f, " verdict %s", v == NFT_JUMP ? "jump" : v == NFT_GOTO ? "goto" : "?");
@@ -586,9 +608,13 @@ int nft_batch_dump(const struct nft_batch *b, FILE *f)
 	for (size_t i = 0; i < b->n_cmds; i++) {
 		const struct nft_cmd *c = &b->cmds[i];
 
-		fprintf(f, "%s %s%s%s%s\n", nft_msg_name(c->msg_type), c->what,
+		fprintf(f, "%s %s%s%s%s%s", nft_msg_name(c->msg_type), c->what,
 			c->nl_flags & NLM_F_CREATE ? " [create]" : "",
+			c->nl_flags & NLM_F_EXCL ? " [excl]" : "",
 			c->missing_ok ? " [missing ok]" : "", c->dropped ? " [dropped]" : "");
+		if (c->tag != -1)
+			fprintf(f, " [tag %d]", c->tag);
+		fputc('\n', f);
 		if (c->detail)
 			fprintf(f, "\t# %s\n", c->detail);
 		switch (c->kind) {

@@ -55,10 +55,12 @@ struct nft_cmd {
 	void *obj;          /* struct nftnl_table/chain/rule/set, owned */
 	char *what;         /* "add element to set nat4 in table inet berth" */
 	char *detail;       /* optional, for the dump: "10.89.1.0/24" */
+	int tag;            /* caller's tag for error attribution, -1 = none */
 };
 
 struct nft_batch {
 	uint16_t family; /* NFPROTO_* of every command */
+	int tag;         /* given to commands pushed from now on (-1 = none) */
 	struct nft_cmd *cmds;
 	size_t n_cmds, n_alloc;
 };
@@ -67,7 +69,7 @@ void nft_batch_init(struct nft_batch *b, uint16_t family);
 void nft_batch_done(struct nft_batch *b);
 
 /*
- * Queue one command. Takes ownership of obj, what and detail in every case
+ * Queue one command, tagged with b->tag. Takes ownership of obj, what and detail in every case
  * (they are freed on failure). Returns 0 or -ENOMEM.
  */
 int nft_batch_push(struct nft_batch *b, uint16_t msg_type, uint16_t nl_flags, bool missing_ok,
@@ -80,6 +82,15 @@ int nft_batch_push(struct nft_batch *b, uint16_t msg_type, uint16_t nl_flags, bo
  * *ret_msg (may be NULL) gets "<what>: <strerror>[; <what>: <strerror>...]".
  */
 int nft_batch_commit(struct nft_batch *b, char **ret_msg);
+/*
+ * nft_batch_commit(), and on failure the tag and errno (negative) of the
+ * first failing command in batch order that caused the abort (ENOENT of a
+ * missing_ok command never counts). Both are -1 / 0 when the failure cannot
+ * be attributed to a command (socket error, batch refused as a whole) and on
+ * success. ret_failed_tag and ret_failed_errno may be NULL.
+ */
+int nft_batch_commit_tagged(struct nft_batch *b, char **ret_msg, int *ret_failed_tag,
+			    int *ret_failed_errno);
 
 /* The text form of every queued command (one header line, indented details). */
 int nft_batch_dump(const struct nft_batch *b, FILE *f);

@@ -11,8 +11,13 @@
  *   nat4, nat6                       interval sets of non-internal subnets
  *   same4, same6                     "subnet . subnet" concatenated ranges
  *   fwd_iso                          ifname -> jump iso-<bridge> (isolation)
+ *   pf4_any, pf6_any                 "proto . port" -> "addr . port" (port forwards, any host address)
+ *   pf4_addr, pf6_addr               "addr . proto . port" -> "addr . port" (one host address,
+ *                                    and the DNS port redirection gateway:53 -> gateway:port)
  *
  * The only per-network chain is iso-<bridge>, one rule, for isolated networks.
+ * Port forwards are reached through the regular chain portfwd, jumped to from
+ * the nat prerouting and output hooks for packets to a local address.
  * Each public operation appends commands to a batch; berth_fw_commit() sends
  * the batch as one transaction (batch.c).
  *
@@ -27,8 +32,11 @@
 
 #include <errno.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/rtnetlink.h>
 #include <libnftnl/udata.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +49,23 @@
 /* nftables datatype ids (nft's enum datatypes), used as set key types. */
 #define NFT_TYPE_IPADDR 7
 #define NFT_TYPE_IP6ADDR 8
+#define NFT_TYPE_INET_PROTO 12
+#define NFT_TYPE_INET_SERVICE 13
 #define NFT_TYPE_IFNAME 41
 #define NFT_TYPE_CONCAT2(a, b) (((a) << 6) | (b))
+#define NFT_TYPE_CONCAT3(a, b, c) (((a) << 12) | ((b) << 6) | (c))
 
 /* nft's byte order values kept in set userdata, so `nft list` prints keys right. */
 #define NFT_BYTEORDER_MIXED 0
 #define NFT_BYTEORDER_HOST 1
 #define NFT_BYTEORDER_BIG 2
 
+#define NFT_PRIO_DSTNAT (-100)
 #define NFT_PRIO_FILTER 0
 #define NFT_PRIO_SRCNAT 100
+
+/* Most elements of one port-forward map in one NEWSETELEM (see fw_elems_per_cmd). */
+#define FW_ELEM_LIST_BYTES (48 * 1024)
 
 /* ct state bits (NF_CT_STATE_*_BIT) */
 #define CT_STATE_INVALID 1u
@@ -60,6 +75,7 @@
 struct berth_fw_batch {
 	char *table;
 	struct nft_batch nb;
+	size_t n_pf_elems; /* port-forward / DNS elements queued (BERTH_FW_MAX_PORTMAP_ELEMS) */
 };
 
 /* ---- the layout ---- */
@@ -72,7 +88,13 @@ struct fw_set_def {
 	uint8_t concat[2]; /* field lengths of a concatenation, else 0 */
 	uint32_t byteorder;
 	bool verdict_map;
+	uint32_t data_type; /* value maps: nft datatype id of the data, else 0 */
+	uint32_t data_len;
 };
+
+#define PF_KEY_ANY NFT_TYPE_CONCAT2(NFT_TYPE_INET_PROTO, NFT_TYPE_INET_SERVICE)
+#define PF_KEY_ADDR(t) NFT_TYPE_CONCAT3((t), NFT_TYPE_INET_PROTO, NFT_TYPE_INET_SERVICE)
+#define PF_DATA(t) NFT_TYPE_CONCAT2((t), NFT_TYPE_INET_SERVICE)
 
 static const struct fw_set_def fw_sets[] = {
 	{ "bridges", 0, NFT_TYPE_IFNAME, 16, { 0 }, NFT_BYTEORDER_HOST, false },
@@ -90,6 +112,21 @@ static const struct fw_set_def fw_sets[] = {
 	/* Appended last so that set ids of the older sets stay as they were. */
 	{ "br_pairs", NFT_SET_CONCAT, NFT_TYPE_CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IFNAME), 32,
 	  { 16, 16 }, NFT_BYTEORDER_HOST, false },
+	/*
+	 * Port forwards (issue #3). Every field is padded to a 4-byte register:
+	 * proto 1 -> 4, port 2 -> 4. Hash maps without NFT_SET_CONCAT or a
+	 * concat description, as nft sends them for non-interval concatenations.
+	 */
+	{ .name = "pf4_any", .flags = NFT_SET_MAP, .key_type = PF_KEY_ANY, .key_len = 8,
+	  .byteorder = NFT_BYTEORDER_MIXED, .data_type = PF_DATA(NFT_TYPE_IPADDR), .data_len = 8 },
+	{ .name = "pf4_addr", .flags = NFT_SET_MAP, .key_type = PF_KEY_ADDR(NFT_TYPE_IPADDR),
+	  .key_len = 12, .byteorder = NFT_BYTEORDER_MIXED, .data_type = PF_DATA(NFT_TYPE_IPADDR),
+	  .data_len = 8 },
+	{ .name = "pf6_any", .flags = NFT_SET_MAP, .key_type = PF_KEY_ANY, .key_len = 8,
+	  .byteorder = NFT_BYTEORDER_MIXED, .data_type = PF_DATA(NFT_TYPE_IP6ADDR), .data_len = 20 },
+	{ .name = "pf6_addr", .flags = NFT_SET_MAP, .key_type = PF_KEY_ADDR(NFT_TYPE_IP6ADDR),
+	  .key_len = 24, .byteorder = NFT_BYTEORDER_MIXED, .data_type = PF_DATA(NFT_TYPE_IP6ADDR),
+	  .data_len = 20 },
 };
 
 /* Rule builder: remembers the first failure so that call sites stay flat. */
@@ -100,6 +137,7 @@ struct fw_rule {
 
 typedef void (*fw_rules_fn)(struct berth_fw_batch *b, const char *chain, int *err);
 
+/* A chain with fixed rules: a base chain when type != NULL, else a regular one. */
 struct fw_base_chain {
 	const char *name;
 	const char *type;
@@ -108,11 +146,19 @@ struct fw_base_chain {
 	fw_rules_fn rules;
 };
 
+static void fw_portfwd_rules(struct berth_fw_batch *b, const char *chain, int *err);
+static void fw_dnat_hook_rules(struct berth_fw_batch *b, const char *chain, int *err);
 static void fw_postrouting_rules(struct berth_fw_batch *b, const char *chain, int *err);
 static void fw_forward_rules(struct berth_fw_batch *b, const char *chain, int *err);
 
-/* Base chains, each with its fixed rules. Issue #3 adds prerouting/output here. */
+/*
+ * Chains with their fixed rules, in creation order: a regular chain must exist
+ * before a rule jumping to it is added, so portfwd comes first.
+ */
 static const struct fw_base_chain fw_base_chains[] = {
+	{ "portfwd", NULL, 0, 0, fw_portfwd_rules },
+	{ "prerouting", "nat", NF_INET_PRE_ROUTING, NFT_PRIO_DSTNAT, fw_dnat_hook_rules },
+	{ "output", "nat", NF_INET_LOCAL_OUT, NFT_PRIO_DSTNAT, fw_dnat_hook_rules },
 	{ "postrouting", "nat", NF_INET_POST_ROUTING, NFT_PRIO_SRCNAT, fw_postrouting_rules },
 	{ "forward", "filter", NF_INET_FORWARD, NFT_PRIO_FILTER, fw_forward_rules },
 };
@@ -188,7 +234,7 @@ static int fw_cmd_chain(struct berth_fw_batch *b, uint16_t msg, const char *name
 {
 	struct nftnl_chain *c = fw_chain_alloc(b, name);
 
-	if (c && def) {
+	if (c && def && def->type) {
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, def->hook);
 		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, def->prio);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
@@ -364,6 +410,95 @@ static void ex_ct_state(struct fw_rule *rb, uint32_t bits)
 	ex_cmp(rb, NFT_CMP_NEQ, &zero, sizeof(zero));
 }
 
+/* ct status & bits != 0 */
+static void ex_ct_status(struct fw_rule *rb, uint32_t bits)
+{
+	static const uint32_t zero = 0;
+	struct nftnl_expr *e = fw_expr(rb, "ct");
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	fw_expr_add(rb, e);
+	ex_and(rb, &bits, sizeof(bits));
+	ex_cmp(rb, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+/* th dport (2 bytes at transport header + 2) into dreg */
+static void ex_th_dport(struct fw_rule *rb, uint32_t dreg)
+{
+	struct nftnl_expr *e = fw_expr(rb, "payload");
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_TRANSPORT_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	fw_expr_add(rb, e);
+}
+
+/* Value map lookup: key from reg1, data into reg1. */
+static void ex_lookup_data(struct fw_rule *rb, const char *set)
+{
+	struct nftnl_expr *e = fw_expr(rb, "lookup");
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_1);
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set) < 0) {
+		nftnl_expr_free(e);
+		rb->err = -ENOMEM;
+		return;
+	}
+	fw_expr_add(rb, e);
+}
+
+/*
+ * dnat to the address in reg1 and the port in proto_reg. As nft, no
+ * NFTA_NAT_FLAGS: the kernel sets NF_NAT_RANGE_MAP_IPS and
+ * NF_NAT_RANGE_PROTO_SPECIFIED itself from the registers present.
+ */
+static void ex_dnat(struct fw_rule *rb, uint32_t nfproto, uint32_t proto_reg)
+{
+	struct nftnl_expr *e = fw_expr(rb, "nat");
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, nfproto);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, proto_reg);
+	fw_expr_add(rb, e);
+}
+
+/* fib daddr type local */
+static void ex_fib_daddr_local(struct fw_rule *rb)
+{
+	static const uint32_t local = RTN_LOCAL;
+	struct nftnl_expr *e = fw_expr(rb, "fib");
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	fw_expr_add(rb, e);
+	ex_cmp(rb, NFT_CMP_EQ, &local, sizeof(local));
+}
+
+static void ex_jump(struct fw_rule *rb, const char *chain)
+{
+	struct nftnl_expr *e = fw_expr(rb, "immediate");
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain) < 0) {
+		nftnl_expr_free(e);
+		rb->err = -ENOMEM;
+		return;
+	}
+	fw_expr_add(rb, e);
+}
+
 /* Queue the finished rule (append). */
 static void fw_rule_push(struct berth_fw_batch *b, struct fw_rule *rb, const char *chain,
 			 const char *text, int *err)
@@ -393,6 +528,69 @@ static struct fw_rule fw_rule_start(struct berth_fw_batch *b, const char *chain)
 
 /* ---- fixed rules ---- */
 
+/*
+ * Port forwards, most specific first: "host address . proto . port", then
+ * "proto . port" for any local address. The map's data is "address . port";
+ * the port lands in the register after the address (reg 9 after a 4-byte
+ * address, reg 2 after a 16-byte one), where the nat expression reads it.
+ * The DNS redirection (gateway . udp/tcp . 53) lives in pf4_addr/pf6_addr and
+ * therefore also comes before port forwards for any address.
+ *
+ * Every rule starts with its meta nfproto check; nft emits it only for the
+ * "ip daddr" forms, berth also for the "any" forms so that a packet of the
+ * other family costs no lookup (the nat expression would skip it anyway).
+ */
+static void fw_portfwd_rules(struct berth_fw_batch *b, const char *chain, int *err)
+{
+	struct fw_rule rb;
+
+	rb = fw_rule_start(b, chain);
+	ex_addr(&rb, AF_INET, true);
+	ex_meta(&rb, NFT_META_L4PROTO, NFT_REG32_01);
+	ex_th_dport(&rb, NFT_REG32_02);
+	ex_lookup_data(&rb, "pf4_addr");
+	ex_dnat(&rb, NFPROTO_IPV4, NFT_REG32_01);
+	fw_rule_push(b, &rb, chain, "dnat ip to ip daddr . meta l4proto . th dport map @pf4_addr",
+		     err);
+
+	rb = fw_rule_start(b, chain);
+	ex_nfproto(&rb, NFPROTO_IPV4);
+	ex_meta(&rb, NFT_META_L4PROTO, NFT_REG_1);
+	ex_th_dport(&rb, NFT_REG32_01);
+	ex_lookup_data(&rb, "pf4_any");
+	ex_dnat(&rb, NFPROTO_IPV4, NFT_REG32_01);
+	fw_rule_push(b, &rb, chain,
+		     "meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pf4_any", err);
+
+	rb = fw_rule_start(b, chain);
+	ex_addr(&rb, AF_INET6, true);
+	ex_meta(&rb, NFT_META_L4PROTO, NFT_REG_2);
+	ex_th_dport(&rb, NFT_REG32_05);
+	ex_lookup_data(&rb, "pf6_addr");
+	ex_dnat(&rb, NFPROTO_IPV6, NFT_REG_2);
+	fw_rule_push(b, &rb, chain,
+		     "dnat ip6 to ip6 daddr . meta l4proto . th dport map @pf6_addr", err);
+
+	rb = fw_rule_start(b, chain);
+	ex_nfproto(&rb, NFPROTO_IPV6);
+	ex_meta(&rb, NFT_META_L4PROTO, NFT_REG_1);
+	ex_th_dport(&rb, NFT_REG32_01);
+	ex_lookup_data(&rb, "pf6_any");
+	ex_dnat(&rb, NFPROTO_IPV6, NFT_REG_2);
+	fw_rule_push(b, &rb, chain,
+		     "meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @pf6_any", err);
+}
+
+/* prerouting and output: only packets to a local address can be port forwards. */
+static void fw_dnat_hook_rules(struct berth_fw_batch *b, const char *chain, int *err)
+{
+	struct fw_rule rb = fw_rule_start(b, chain);
+
+	ex_fib_daddr_local(&rb);
+	ex_jump(&rb, "portfwd");
+	fw_rule_push(b, &rb, chain, "fib daddr type local jump portfwd", err);
+}
+
 static void fw_postrouting_rules(struct berth_fw_batch *b, const char *chain, int *err)
 {
 	static const uint8_t mc4_mask[4] = { 0xf0, 0, 0, 0 }, mc4[4] = { 0xe0, 0, 0, 0 };
@@ -413,6 +611,40 @@ static void fw_postrouting_rules(struct berth_fw_batch *b, const char *chain, in
 	ex_cmp(&rb, NFT_CMP_EQ, &mc6, 1);
 	ex_verdict(&rb, NFT_RETURN);
 	fw_rule_push(b, &rb, chain, "ip6 daddr ff00::/8 return", err);
+
+	/*
+	 * Hairpin: a container reaching a forwarded port whose target is on its
+	 * own subnet would get replies straight from the target; masquerade so
+	 * they come back through the host. Must precede the same4/6 returns.
+	 */
+	rb = fw_rule_start(b, chain);
+	ex_ct_status(&rb, IPS_DST_NAT);
+	ex_addr(&rb, AF_INET, false);
+	ex_payload_nh(&rb, 16, 4, NFT_REG32_01);
+	ex_lookup(&rb, "same4", false);
+	ex_masq(&rb);
+	fw_rule_push(b, &rb, chain, "ct status dnat ip saddr . ip daddr @same4 masquerade", err);
+
+	rb = fw_rule_start(b, chain);
+	ex_ct_status(&rb, IPS_DST_NAT);
+	ex_addr(&rb, AF_INET6, false);
+	ex_payload_nh(&rb, 24, 16, NFT_REG_2);
+	ex_lookup(&rb, "same6", false);
+	ex_masq(&rb);
+	fw_rule_push(b, &rb, chain, "ct status dnat ip6 saddr . ip6 daddr @same6 masquerade",
+		     err);
+
+	/* Host processes to 127.0.0.1:<port> (needs route_localnet on the bridge). */
+	{
+		static const uint8_t lo = 127;
+		rb = fw_rule_start(b, chain);
+		ex_ct_status(&rb, IPS_DST_NAT);
+		ex_nfproto(&rb, NFPROTO_IPV4);
+		ex_payload_nh(&rb, 12, 1, NFT_REG_1);
+		ex_cmp(&rb, NFT_CMP_EQ, &lo, 1);
+		ex_masq(&rb);
+		fw_rule_push(b, &rb, chain, "ct status dnat ip saddr 127.0.0.0/8 masquerade", err);
+	}
 
 	/* saddr . daddr: the second field goes right after the first (32-bit registers) */
 	rb = fw_rule_start(b, chain);
@@ -475,6 +707,12 @@ static void fw_forward_rules(struct berth_fw_batch *b, const char *chain, int *e
 	ex_ct_state(&rb, CT_STATE_INVALID);
 	ex_verdict(&rb, NF_DROP);
 	fw_rule_push(b, &rb, chain, "ct state invalid drop", err);
+
+	/* Port-forwarded connections pass isolation (netavark >= 2.1). */
+	rb = fw_rule_start(b, chain);
+	ex_ct_status(&rb, IPS_DST_NAT);
+	ex_verdict(&rb, NF_ACCEPT);
+	fw_rule_push(b, &rb, chain, "ct status dnat accept", err);
 
 	rb = fw_rule_start(b, chain);
 	ex_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
@@ -546,6 +784,9 @@ static int fw_cmd_newset(struct berth_fw_batch *b, const struct fw_set_def *d, u
 	if (d->verdict_map) {
 		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
 		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 0);
+	} else if (d->data_type) {
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, d->data_type);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, d->data_len);
 	}
 	if (d->concat[0] &&
 	    nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, d->concat, sizeof(d->concat)) < 0)
@@ -555,7 +796,7 @@ static int fw_cmd_newset(struct berth_fw_batch *b, const struct fw_set_def *d, u
 	if (!ud)
 		return -ENOMEM;
 	if (nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, d->byteorder) &&
-	    (!d->verdict_map ||
+	    (!(d->verdict_map || d->data_type) ||
 	     nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATABYTEORDER, NFT_BYTEORDER_MIXED)) &&
 	    nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
 			       nftnl_udata_buf_len(ud)) >= 0)
@@ -565,7 +806,8 @@ static int fw_cmd_newset(struct berth_fw_batch *b, const struct fw_set_def *d, u
 		return r;
 
 	return fw_push(b, NFT_MSG_NEWSET, NLM_F_CREATE, false, NFT_OBJ_SET, TAKE_PTR(s),
-		       fw_strf("add %s %s in table inet %s", d->verdict_map ? "map" : "set",
+		       fw_strf("add %s %s in table inet %s",
+			       d->verdict_map || d->data_type ? "map" : "set",
 			       d->name, b->table),
 		       NULL);
 }
@@ -576,10 +818,13 @@ struct fw_elem {
 	uint32_t key_len;
 	uint32_t flags;
 	const char *jump; /* verdict map: chain to jump to */
+	const void *data; /* value map: the element's data (added only) */
+	uint32_t data_len;
 };
 
-static int fw_cmd_elems(struct berth_fw_batch *b, bool add, const char *set,
-			const struct fw_elem *elems, size_t n, const char *detail)
+static int fw_cmd_elems_flags(struct berth_fw_batch *b, bool add, uint16_t extra_flags,
+			      const char *set, const struct fw_elem *elems, size_t n,
+			      const char *detail)
 {
 	_cleanup_(nftnl_set_freep) struct nftnl_set *s = nftnl_set_alloc();
 
@@ -603,6 +848,9 @@ static int fw_cmd_elems(struct berth_fw_batch *b, bool add, const char *set,
 			return -ENOMEM;
 		if (fe->flags)
 			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, fe->flags);
+		if (fe->data && add &&
+		    nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, fe->data, fe->data_len) < 0)
+			return -ENOMEM;
 		if (fe->jump && add) {
 			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
 			if (nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, fe->jump) < 0)
@@ -611,11 +859,17 @@ static int fw_cmd_elems(struct berth_fw_batch *b, bool add, const char *set,
 		nftnl_set_elem_add(s, TAKE_PTR(e));
 	}
 
-	return fw_push(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, add ? NLM_F_CREATE : 0,
-		       !add, NFT_OBJ_SET, TAKE_PTR(s),
+	return fw_push(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+		       add ? NLM_F_CREATE | extra_flags : 0, !add, NFT_OBJ_SET, TAKE_PTR(s),
 		       add ? fw_strf("add element to set %s in table inet %s", set, b->table)
 			   : fw_strf("delete element from set %s in table inet %s", set, b->table),
 		       strdup(detail));
+}
+
+static int fw_cmd_elems(struct berth_fw_batch *b, bool add, const char *set,
+			const struct fw_elem *elems, size_t n, const char *detail)
+{
+	return fw_cmd_elems_flags(b, add, 0, set, elems, n, detail);
 }
 
 static int fw_elem_ifname(struct berth_fw_batch *b, bool add, const char *set, const char *ifname,
@@ -698,6 +952,248 @@ static int fw_elems_subnet(struct berth_fw_batch *b, bool add, const struct bert
 	struct fw_elem cat = { .key = k2, .key_end = k2_end, .key_len = 2 * alen };
 	snprintf(detail, sizeof(detail), "%s . %s", text, text);
 	return fw_cmd_elems(b, add, same, &cat, 1, detail);
+}
+
+/* ---- port forwards and DNS redirection ---- */
+
+static const char *fw_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	default:
+		return NULL;
+	}
+}
+
+static bool fw_ip_family_ok(const struct berth_ip *ip)
+{
+	return ip->family == AF_INET || ip->family == AF_INET6;
+}
+
+static int fw_portmap_check(const struct berth_fw_portmap *pm)
+{
+	if (!fw_ip_family_ok(&pm->host_ip) || pm->container_ip.family != pm->host_ip.family)
+		return -EINVAL;
+	if (berth_ip_is_unspecified(&pm->container_ip) || berth_ip_is_multicast(&pm->container_ip) ||
+	    berth_ip_is_multicast(&pm->host_ip))
+		return -EINVAL;
+	if (!fw_proto_name(pm->protocol))
+		return -EINVAL;
+	if (pm->range < 1 || pm->host_port < 1 || pm->container_port < 1)
+		return -EINVAL;
+	if ((uint32_t)pm->host_port + pm->range - 1 > UINT16_MAX ||
+	    (uint32_t)pm->container_port + pm->range - 1 > UINT16_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* "[fd00::1]:8080" / "10.0.0.1:8080-8089" */
+static void fw_fmt_endpoint(const struct berth_ip *ip, uint16_t port, uint16_t range, char *buf,
+			    size_t size)
+{
+	char a[BERTH_IP_STRLEN];
+	bool v6 = ip->family == AF_INET6;
+
+	berth_ip_fmt(ip, a);
+	if (range > 1)
+		snprintf(buf, size, "%s%s%s:%u-%u", v6 ? "[" : "", a, v6 ? "]" : "", port,
+			 (unsigned)port + range - 1);
+	else
+		snprintf(buf, size, "%s%s%s:%u", v6 ? "[" : "", a, v6 ? "]" : "", port);
+}
+
+/* Elements of one NEWSETELEM: keep the nested element list well below 64 KiB (u16 nla_len). */
+static size_t fw_elems_per_cmd(uint32_t key_len, uint32_t data_len)
+{
+	/* element nest, key nest + value, data nest + value (all 4-byte aligned already) */
+	size_t one = 4 + (4 + 4 + key_len) + (4 + 4 + data_len);
+	return FW_ELEM_LIST_BYTES / one;
+}
+
+/* Key of a port-forward element: [addr .] proto . port, each field in a 4-byte register. */
+static uint32_t fw_pf_key(uint8_t *key, const struct berth_ip *host, bool any, uint8_t proto,
+			  uint16_t port)
+{
+	uint32_t off = 0;
+
+	if (!any) {
+		size_t alen = berth_ip_len(host->family);
+		memcpy(key, host->b, alen);
+		off = (uint32_t)alen;
+	}
+	memset(key + off, 0, 8);
+	key[off] = proto;
+	key[off + 4] = (uint8_t)(port >> 8);
+	key[off + 5] = (uint8_t)port;
+	return off + 8;
+}
+
+/* Data: addr . port */
+static uint32_t fw_pf_data(uint8_t *data, const struct berth_ip *ip, uint16_t port)
+{
+	size_t alen = berth_ip_len(ip->family);
+
+	memcpy(data, ip->b, alen);
+	memset(data + alen, 0, 4);
+	data[alen] = (uint8_t)(port >> 8);
+	data[alen + 1] = (uint8_t)port;
+	return (uint32_t)alen + 4;
+}
+
+static const char *fw_pf_map(int family, bool any)
+{
+	if (family == AF_INET)
+		return any ? "pf4_any" : "pf4_addr";
+	return any ? "pf6_any" : "pf6_addr";
+}
+
+/*
+ * Queue one mapping: all its elements in as few NEWSETELEM commands as the
+ * message size allows (one for ranges up to ~750 ports) when adding, one
+ * DELSETELEM per element when deleting (a multi-element delete fails as a
+ * whole with ENOENT if any one element is missing, and "missing is fine"
+ * drops the whole command, which would leave the other elements behind).
+ */
+static int fw_portmap_queue(struct berth_fw_batch *b, bool add, const struct berth_fw_portmap *pm)
+{
+	bool any = berth_ip_is_unspecified(&pm->host_ip);
+	const char *map = fw_pf_map(pm->host_ip.family, any);
+	_cleanup_free_ uint8_t *keys = NULL, *datas = NULL;
+	_cleanup_free_ struct fw_elem *elems = NULL;
+	char h[BERTH_IP_STRLEN + 16], c[BERTH_IP_STRLEN + 16], detail[2 * sizeof(h) + 16];
+	uint32_t key_len = 0, data_len = 0;
+	size_t per_cmd;
+	int r = 0;
+
+	keys = calloc(pm->range, 24);
+	datas = calloc(pm->range, 20);
+	elems = calloc(pm->range, sizeof(*elems));
+	if (!keys || !datas || !elems)
+		return -ENOMEM;
+
+	for (uint32_t i = 0; i < pm->range; i++) {
+		key_len = fw_pf_key(keys + 24 * i, &pm->host_ip, any, pm->protocol,
+				    (uint16_t)(pm->host_port + i));
+		data_len = fw_pf_data(datas + 20 * i, &pm->container_ip,
+				      (uint16_t)(pm->container_port + i));
+		elems[i] = (struct fw_elem){ .key = keys + 24 * i,
+					     .key_len = key_len,
+					     .data = datas + 20 * i,
+					     .data_len = data_len };
+	}
+
+	fw_fmt_endpoint(&pm->host_ip, pm->host_port, pm->range, h, sizeof(h));
+	fw_fmt_endpoint(&pm->container_ip, pm->container_port, pm->range, c, sizeof(c));
+	snprintf(detail, sizeof(detail), "%s %s -> %s", fw_proto_name(pm->protocol), h, c);
+
+	per_cmd = add ? fw_elems_per_cmd(key_len, data_len) : 1;
+	for (size_t i = 0; r >= 0 && i < pm->range; i += per_cmd) {
+		size_t n = pm->range - i < per_cmd ? pm->range - i : per_cmd;
+		r = fw_cmd_elems_flags(b, add, NLM_F_EXCL, map, elems + i, n, detail);
+	}
+	return r;
+}
+
+static int fw_portmaps(struct berth_fw_batch *b, bool add, const struct berth_fw_portmap *pm,
+		       size_t n)
+{
+	size_t total = 0;
+	int r;
+
+	if (!b || (n > 0 && !pm))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		r = fw_portmap_check(&pm[i]);
+		if (r < 0)
+			return r;
+		total += pm[i].range;
+		if (total > BERTH_FW_MAX_PORTMAP_ELEMS)
+			return -E2BIG;
+	}
+	if (b->n_pf_elems + total > BERTH_FW_MAX_PORTMAP_ELEMS)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		r = fw_portmap_queue(b, add, &pm[i]);
+		if (r < 0)
+			return r;
+	}
+	b->n_pf_elems += total;
+	return 0;
+}
+
+int berth_fw_batch_add_portmaps(struct berth_fw_batch *b, const struct berth_fw_portmap *pm,
+				size_t n)
+{
+	return fw_portmaps(b, true, pm, n);
+}
+
+int berth_fw_batch_del_portmaps(struct berth_fw_batch *b, const struct berth_fw_portmap *pm,
+				size_t n)
+{
+	return fw_portmaps(b, false, pm, n);
+}
+
+static int fw_dns_redirect(struct berth_fw_batch *b, bool add, const struct berth_ip *gw,
+			   uint16_t port)
+{
+	static const uint8_t protos[2] = { IPPROTO_UDP, IPPROTO_TCP };
+	const char *map;
+	uint8_t keys[2][24], data[20];
+	struct fw_elem e[2];
+	char g[BERTH_IP_STRLEN + 16], detail[2 * sizeof(g) + 32];
+	int r;
+
+	if (!b || !gw || !fw_ip_family_ok(gw) || berth_ip_is_unspecified(gw) ||
+	    berth_ip_is_multicast(gw) || port == 0)
+		return -EINVAL;
+	if (port == 53)
+		return 0; /* nothing to redirect */
+	if (b->n_pf_elems + 2 > BERTH_FW_MAX_PORTMAP_ELEMS)
+		return -E2BIG;
+
+	map = fw_pf_map(gw->family, false);
+	uint32_t dlen = fw_pf_data(data, gw, port);
+	for (int i = 0; i < 2; i++)
+		e[i] = (struct fw_elem){ .key = keys[i],
+					 .key_len = fw_pf_key(keys[i], gw, false, protos[i], 53),
+					 .data = data,
+					 .data_len = dlen };
+
+	fw_fmt_endpoint(gw, 53, 1, g, sizeof(g));
+	snprintf(detail, sizeof(detail), "dns udp+tcp %s -> port %u", g, port);
+	if (add)
+		r = fw_cmd_elems(b, true, map, e, 2, detail);
+	else {
+		r = fw_cmd_elems(b, false, map, &e[0], 1, detail);
+		if (r >= 0)
+			r = fw_cmd_elems(b, false, map, &e[1], 1, detail);
+	}
+	if (r >= 0)
+		b->n_pf_elems += 2;
+	return r;
+}
+
+int berth_fw_batch_add_dns_redirect(struct berth_fw_batch *b, const struct berth_ip *gateway,
+				    uint16_t port)
+{
+	return fw_dns_redirect(b, true, gateway, port);
+}
+
+int berth_fw_batch_del_dns_redirect(struct berth_fw_batch *b, const struct berth_ip *gateway,
+				    uint16_t port)
+{
+	return fw_dns_redirect(b, false, gateway, port);
+}
+
+void berth_fw_batch_set_tag(struct berth_fw_batch *b, int tag)
+{
+	if (b)
+		b->nb.tag = tag;
 }
 
 /* ---- public API ---- */
@@ -870,9 +1366,19 @@ int berth_fw_batch_del_table(struct berth_fw_batch *b)
 
 int berth_fw_commit(struct berth_fw_batch *b, char **ret_msg)
 {
+	return berth_fw_commit_tagged(b, ret_msg, NULL, NULL);
+}
+
+int berth_fw_commit_tagged(struct berth_fw_batch *b, char **ret_msg, int *ret_failed_tag,
+			   int *ret_failed_errno)
+{
+	if (ret_failed_tag)
+		*ret_failed_tag = -1;
+	if (ret_failed_errno)
+		*ret_failed_errno = 0;
 	if (!b)
 		return -EINVAL;
-	return nft_batch_commit(&b->nb, ret_msg);
+	return nft_batch_commit_tagged(&b->nb, ret_msg, ret_failed_tag, ret_failed_errno);
 }
 
 int berth_fw_batch_dump(const struct berth_fw_batch *b, FILE *f)

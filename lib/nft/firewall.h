@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define BERTH_FW_TABLE_DEFAULT "berth"
@@ -39,6 +40,23 @@ struct berth_fw_network {
 	enum berth_fw_isolate isolate;
 };
 
+/*
+ * One port forward: host_port + i -> container_ip:container_port + i for
+ * i < range, for one L4 protocol.
+ */
+struct berth_fw_portmap {
+	struct berth_ip host_ip;      /* family AF_INET/AF_INET6; the unspecified address
+				       * (0.0.0.0 / ::) = any local address of that family */
+	uint8_t protocol;             /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP */
+	uint16_t host_port;           /* >= 1 */
+	uint16_t container_port;      /* >= 1 */
+	uint16_t range;               /* >= 1; both port ranges must end <= 65535 */
+	struct berth_ip container_ip; /* same family as host_ip, a unicast address */
+};
+
+/* Port-forward and DNS-redirect elements one batch may carry (adds + deletes). */
+#define BERTH_FW_MAX_PORTMAP_ELEMS 65536
+
 struct berth_fw_batch;
 
 /* A new, empty batch for table `table` (NULL = BERTH_FW_TABLE_DEFAULT). */
@@ -55,6 +73,54 @@ int berth_fw_batch_ensure_table(struct berth_fw_batch *b);
 int berth_fw_batch_add_network(struct berth_fw_batch *b, const struct berth_fw_network *n);
 /* Remove a network's elements and isolation chain; already missing ones are fine. */
 int berth_fw_batch_del_network(struct berth_fw_batch *b, const struct berth_fw_network *n);
+/*
+ * Forward host ports to containers: one map element per port of each range
+ * (pf4_any/pf6_any for an unspecified host_ip, pf4_addr/pf6_addr otherwise).
+ * The elements of one mapping go into one NEWSETELEM command (split into
+ * several only above ~750 ports, to keep each netlink message < 64 KiB).
+ * Added with NLM_F_EXCL: a key that is already forwarded (by another
+ * container, or by this one) makes the commit fail with -EEXIST, and the
+ * failing command carries the tag set with berth_fw_batch_set_tag().
+ * Everything is validated before anything is queued: -EINVAL for a bad
+ * family, family mismatch, unspecified/multicast container address, protocol
+ * other than TCP/UDP/SCTP, port 0, range 0 or a range past port 65535;
+ * -E2BIG when the batch would carry more than BERTH_FW_MAX_PORTMAP_ELEMS
+ * elements. -ENOMEM while queuing may leave part of the mappings queued:
+ * free the batch then.
+ */
+int berth_fw_batch_add_portmaps(struct berth_fw_batch *b, const struct berth_fw_portmap *pm,
+				size_t n);
+/*
+ * Remove the elements berth_fw_batch_add_portmaps() added for the same input;
+ * already missing ones are fine. One DELSETELEM per port (a missing element
+ * must not keep its neighbours alive). Same validation as for adding.
+ */
+int berth_fw_batch_del_portmaps(struct berth_fw_batch *b, const struct berth_fw_portmap *pm,
+				size_t n);
+/*
+ * DNS port redirection for a network with gateway `gateway` whose resolver
+ * listens on `port`: gateway . udp . 53 -> gateway . port and the same for
+ * tcp, in pf4_addr/pf6_addr (so it is matched before forwards for any
+ * address). Added without NLM_F_EXCL: adding it again (every container of the
+ * network does) is a no-op; a different port for the same gateway is -EEXIST
+ * at commit. port 53 queues nothing. -EINVAL for an unspecified, multicast or
+ * non-IP gateway or port 0.
+ */
+int berth_fw_batch_add_dns_redirect(struct berth_fw_batch *b, const struct berth_ip *gateway,
+				    uint16_t port);
+/*
+ * Remove the redirection (missing is fine). The front end calls it when the
+ * last container using that gateway's DNS goes away.
+ */
+int berth_fw_batch_del_dns_redirect(struct berth_fw_batch *b, const struct berth_ip *gateway,
+				    uint16_t port);
+/*
+ * Tag for error attribution: every command queued after this call carries
+ * `tag` (e.g. the index of the container or network it belongs to) until the
+ * next call. The default is -1.
+ */
+void berth_fw_batch_set_tag(struct berth_fw_batch *b, int tag);
+
 /* Delete the whole table (already missing is fine). */
 int berth_fw_batch_del_table(struct berth_fw_batch *b);
 /* Number of commands queued so far. */
@@ -70,6 +136,15 @@ size_t berth_fw_batch_size(const struct berth_fw_batch *b);
  * An empty batch is a no-op.
  */
 int berth_fw_commit(struct berth_fw_batch *b, char **ret_msg);
+/*
+ * berth_fw_commit(), and when the kernel refused the batch, the tag and the
+ * errno (negative, e.g. -EEXIST) of the first failing command in batch order
+ * (the cause; later failures are often consequences of the abort). Both are
+ * -1 / 0 on success and when the failure belongs to no command (socket
+ * error, permission refused for the whole batch). ret_* may be NULL.
+ */
+int berth_fw_commit_tagged(struct berth_fw_batch *b, char **ret_msg, int *ret_failed_tag,
+			   int *ret_failed_errno);
 
 /*
  * Names of the bridges in the table's `bridges` set (berth-managed networks

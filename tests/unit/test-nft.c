@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +82,9 @@ static void test_ensure_table(void **state)
 	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
 	assert_int_equal(berth_fw_batch_size(b), 0);
 	assert_int_equal(berth_fw_batch_ensure_table(b), 0);
-	/* table + 9 sets + 2 x (chain, flush) + 6 + 9 rules */
-	assert_int_equal(berth_fw_batch_size(b), 1 + 9 + 4 + 6 + 9);
+	/* table + 13 sets + 5 x (chain, flush) + portfwd 4, prerouting 1, output 1,
+	 * postrouting 9, forward 10 rules */
+	assert_int_equal(berth_fw_batch_size(b), 1 + 13 + 10 + 4 + 1 + 1 + 9 + 10);
 	check_golden(b, "ensure-table.txt");
 }
 
@@ -228,15 +230,171 @@ static void test_limits(void **state)
 	assert_int_equal(berth_fw_list_bridges("", NULL), -EINVAL);
 }
 
+static struct berth_fw_portmap pm_make(const char *host, uint8_t proto, uint16_t hport,
+				      uint16_t cport, uint16_t range, const char *cont)
+{
+	struct berth_fw_portmap pm = {
+		.protocol = proto, .host_port = hport, .container_port = cport, .range = range
+	};
+	assert_int_equal(berth_ip_parse(host, &pm.host_ip), 0);
+	assert_int_equal(berth_ip_parse(cont, &pm.container_ip), 0);
+	return pm;
+}
+
+static void sample_portmaps(struct berth_fw_portmap pm[4])
+{
+	pm[0] = pm_make("0.0.0.0", IPPROTO_TCP, 8080, 80, 3, "10.88.0.2");
+	pm[1] = pm_make("192.0.2.1", IPPROTO_UDP, 5000, 5001, 1, "10.88.0.3");
+	pm[2] = pm_make("fd00::1", IPPROTO_SCTP, 9000, 90, 2, "fd88::3");
+	pm[3] = pm_make("::", IPPROTO_TCP, 443, 8443, 1, "fd88::3");
+}
+
+static void test_add_portmaps(void **state)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	struct berth_fw_portmap pm[4];
+
+	sample_portmaps(pm);
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	berth_fw_batch_set_tag(b, 7);
+	assert_int_equal(berth_fw_batch_add_portmaps(b, pm, 2), 0);
+	berth_fw_batch_set_tag(b, 8);
+	assert_int_equal(berth_fw_batch_add_portmaps(b, pm + 2, 2), 0);
+	/* one command per mapping, whatever its range */
+	assert_int_equal(berth_fw_batch_size(b), 4);
+	check_golden(b, "add-portmaps.txt");
+}
+
+static void test_del_portmaps(void **state)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	struct berth_fw_portmap pm[4];
+
+	sample_portmaps(pm);
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	assert_int_equal(berth_fw_batch_del_portmaps(b, pm, 4), 0);
+	/* one command per port */
+	assert_int_equal(berth_fw_batch_size(b), 3 + 1 + 2 + 1);
+	check_golden(b, "del-portmaps.txt");
+}
+
+static void test_dns_redirect(void **state)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	struct berth_ip gw4, gw6;
+
+	assert_int_equal(berth_ip_parse("10.88.0.1", &gw4), 0);
+	assert_int_equal(berth_ip_parse("fd88::1", &gw6), 0);
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	assert_int_equal(berth_fw_batch_add_dns_redirect(b, &gw4, 1053), 0);
+	assert_int_equal(berth_fw_batch_add_dns_redirect(b, &gw6, 1053), 0);
+	assert_int_equal(berth_fw_batch_del_dns_redirect(b, &gw4, 1053), 0);
+	/* port 53 needs no redirection */
+	size_t n = berth_fw_batch_size(b);
+	assert_int_equal(berth_fw_batch_add_dns_redirect(b, &gw4, 53), 0);
+	assert_int_equal(berth_fw_batch_size(b), n);
+	check_golden(b, "dns-redirect.txt");
+
+	struct berth_ip bad = { 0 };
+	assert_int_equal(berth_fw_batch_add_dns_redirect(b, &bad, 1053), -EINVAL);
+	assert_int_equal(berth_ip_parse("0.0.0.0", &bad), 0);
+	assert_int_equal(berth_fw_batch_add_dns_redirect(b, &bad, 1053), -EINVAL);
+	assert_int_equal(berth_ip_parse("224.0.0.1", &bad), 0);
+	assert_int_equal(berth_fw_batch_del_dns_redirect(b, &bad, 1053), -EINVAL);
+	assert_int_equal(berth_fw_batch_add_dns_redirect(b, &gw4, 0), -EINVAL);
+	assert_int_equal(berth_fw_batch_add_dns_redirect(b, NULL, 1053), -EINVAL);
+	assert_int_equal(berth_fw_batch_add_dns_redirect(NULL, &gw4, 1053), -EINVAL);
+	assert_int_equal(berth_fw_batch_size(b), n);
+}
+
+static void test_portmap_validation(void **state)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	struct berth_fw_portmap ok = pm_make("0.0.0.0", IPPROTO_TCP, 8080, 80, 1, "10.88.0.2");
+	struct berth_fw_portmap bad[14];
+	size_t k = 0;
+
+	bad[k] = ok, bad[k++].range = 0;
+	bad[k] = ok, bad[k++].protocol = IPPROTO_ICMP;
+	bad[k] = ok, bad[k++].protocol = 0;
+	bad[k] = ok, bad[k++].host_port = 0;
+	bad[k] = ok, bad[k++].container_port = 0;
+	bad[k] = ok, bad[k].host_port = 65535, bad[k++].range = 2;
+	bad[k] = ok, bad[k].container_port = 65000, bad[k++].range = 537;
+	bad[k] = pm_make("::", IPPROTO_TCP, 80, 80, 1, "10.88.0.2");          /* family mismatch */
+	bad[k++].host_ip.family = AF_INET6;
+	bad[k++] = pm_make("0.0.0.0", IPPROTO_TCP, 80, 80, 1, "fd88::2");
+	bad[k++] = pm_make("0.0.0.0", IPPROTO_TCP, 80, 80, 1, "0.0.0.0");    /* no target */
+	bad[k++] = pm_make("0.0.0.0", IPPROTO_UDP, 80, 80, 1, "239.1.1.1");  /* multicast */
+	bad[k++] = pm_make("ff02::1", IPPROTO_UDP, 80, 80, 1, "fd88::2");
+	bad[k] = ok, bad[k].host_ip.family = AF_UNSPEC, bad[k++].container_ip.family = AF_UNSPEC;
+	bad[k] = ok, bad[k].host_ip.family = AF_UNIX, bad[k++].container_ip.family = AF_UNIX;
+	assert_int_equal(k, ARRAY_SIZE(bad));
+
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	for (size_t i = 0; i < k; i++) {
+		struct berth_fw_portmap two[2] = { ok, bad[i] };
+		/* validated as a whole: the good first mapping is not queued either */
+		if (berth_fw_batch_add_portmaps(b, two, 2) != -EINVAL)
+			fail_msg("bad portmap %zu accepted", i);
+		assert_int_equal(berth_fw_batch_del_portmaps(b, two, 2), -EINVAL);
+	}
+	assert_int_equal(berth_fw_batch_size(b), 0);
+	assert_int_equal(berth_fw_batch_add_portmaps(b, NULL, 1), -EINVAL);
+	assert_int_equal(berth_fw_batch_add_portmaps(NULL, &ok, 1), -EINVAL);
+	assert_int_equal(berth_fw_batch_add_portmaps(b, NULL, 0), 0);
+
+	/* the last port of the space is fine */
+	struct berth_fw_portmap edge = pm_make("fd00::1", IPPROTO_UDP, 65534, 65534, 2, "fd88::2");
+	assert_int_equal(berth_fw_batch_add_portmaps(b, &edge, 1), 0);
+	assert_int_equal(berth_fw_batch_size(b), 1);
+}
+
+static void test_portmap_limits(void **state)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	/* 65535 ports, v6 with an address: the widest elements */
+	struct berth_fw_portmap all = pm_make("fd00::1", IPPROTO_UDP, 1, 1, 65535, "fd88::2");
+	struct berth_fw_portmap two = pm_make("0.0.0.0", IPPROTO_TCP, 1, 1, 2, "10.88.0.2");
+	struct berth_fw_portmap thousand = pm_make("0.0.0.0", IPPROTO_TCP, 20000, 20000, 1000,
+						   "10.88.0.2");
+
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	assert_int_equal(berth_fw_batch_add_portmaps(b, &thousand, 1), 0);
+	assert_int_equal(berth_fw_batch_size(b), 1);
+
+	berth_fw_batch_free(b);
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	assert_int_equal(berth_fw_batch_add_portmaps(b, &all, 1), 0);
+	/* split so that each element list stays < 64 KiB: 64-byte elements, 768 a command */
+	assert_int_equal(berth_fw_batch_size(b), (65535 + 767) / 768);
+	/* 65535 + 2 > 65536 */
+	assert_int_equal(berth_fw_batch_add_portmaps(b, &two, 1), -E2BIG);
+	two.range = 1;
+	assert_int_equal(berth_fw_batch_add_portmaps(b, &two, 1), 0);
+	assert_int_equal(berth_fw_batch_add_dns_redirect(b, &two.container_ip, 1053), -E2BIG);
+
+	struct berth_fw_portmap many[2] = { all, all };
+	berth_fw_batch_free(b);
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	assert_int_equal(berth_fw_batch_del_portmaps(b, many, 2), -E2BIG);
+	assert_int_equal(berth_fw_batch_size(b), 0);
+}
+
 static void test_empty_commit(void **state)
 {
 	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
 	char *msg = NULL;
+	int tag = 5, err = 5;
 
 	/* An empty batch never opens a socket: works without privileges. */
 	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
 	assert_int_equal(berth_fw_commit(b, &msg), 0);
 	assert_null(msg);
+	assert_int_equal(berth_fw_commit_tagged(b, &msg, &tag, &err), 0);
+	assert_int_equal(tag, -1);
+	assert_int_equal(err, 0);
+	assert_int_equal(berth_fw_commit_tagged(NULL, NULL, &tag, NULL), -EINVAL);
 	berth_strv_free(NULL);
 	berth_fw_batch_free(NULL);
 }
@@ -251,6 +409,11 @@ int main(void)
 		cmocka_unit_test(test_add_network_edges),
 		cmocka_unit_test(test_del_table),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_add_portmaps),
+		cmocka_unit_test(test_del_portmaps),
+		cmocka_unit_test(test_dns_redirect),
+		cmocka_unit_test(test_portmap_validation),
+		cmocka_unit_test(test_portmap_limits),
 		cmocka_unit_test(test_empty_commit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
