@@ -30,8 +30,17 @@
 #include "basic/error.h"
 #include "basic/log.h"
 
-/* Largest single message we build (rules and element lists are far smaller). */
+/*
+ * Largest single message we build: element lists are kept below 48 KiB by
+ * firewall.c (the nested list's nla_len is 16 bits), rules are far smaller.
+ */
 #define NFT_MSG_MAXSIZE (64 * 1024)
+/*
+ * nftnl_batch page size. A message must fit in one page: libmnl's batch
+ * refuses (and libnftnl then silently drops) a message larger than the page
+ * limit, so the page is larger than NFT_MSG_MAXSIZE.
+ */
+#define NFT_BATCH_PAGE_SIZE (128 * 1024)
 /* Receive queue budget per expected answer (skb truesize of a small ACK < 1 KiB). */
 #define NFT_ACK_BUDGET 1024
 #define NFT_RCVBUF_MIN (256 * 1024)
@@ -203,7 +212,7 @@ static int nft_round_send(const struct nft_batch *b, struct mnl_socket *nl, stru
 	size_t total = 0;
 	int n_iov;
 
-	nb = nftnl_batch_alloc(MNL_SOCKET_BUFFER_SIZE * 4, NFT_MSG_MAXSIZE);
+	nb = nftnl_batch_alloc(NFT_BATCH_PAGE_SIZE, NFT_MSG_MAXSIZE);
 	if (!nb)
 		return -ENOMEM;
 
@@ -217,6 +226,8 @@ static int nft_round_send(const struct nft_batch *b, struct mnl_socket *nl, stru
 		nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(nb), c->msg_type, b->family,
 					    c->nl_flags | NLM_F_ACK, seq++);
 		nft_cmd_build(c, nlh);
+		if (nlh->nlmsg_len > NFT_MSG_MAXSIZE)
+			return -EMSGSIZE;
 		if (nftnl_batch_update(nb) < 0)
 			return -ENOMEM;
 	}

@@ -14,7 +14,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,9 +175,9 @@ static void test_two_networks(void **state)
 		    (streq(names[0], "podman2") && streq(names[1], "podman1")));
 	berth_strv_free(names);
 
-	/* 6 postrouting + 9 forward + one per isolated network */
+	/* 4 portfwd + prerouting + output + 9 postrouting + 10 forward + one per isolated network */
 	baseline_rules = count_rules();
-	assert_int_equal(baseline_rules, 6 + 9 + 2);
+	assert_int_equal(baseline_rules, 4 + 1 + 1 + 9 + 10 + 2);
 }
 
 static void test_idempotent(void **state)
@@ -297,8 +299,300 @@ static void test_ensure_restores_rules(void **state)
 	_cleanup_free_ char *ignored = NULL;
 
 	ignored = run("nft flush chain inet berth forward 2>&1");
-	assert_int_equal(count_rules(), baseline_rules - 1 - 9);
+	assert_int_equal(count_rules(), baseline_rules - 1 - 10);
 	commit_ok(true, false, NULL, 0);
+	assert_int_equal(count_rules(), baseline_rules - 1);
+}
+
+/* ---- port forwards (issue #3) ---- */
+
+static struct berth_fw_portmap pm_make(const char *host, uint8_t proto, uint16_t hport,
+				      uint16_t cport, uint16_t range, const char *cont)
+{
+	struct berth_fw_portmap pm = {
+		.protocol = proto, .host_port = hport, .container_port = cport, .range = range
+	};
+	assert_int_equal(berth_ip_parse(host, &pm.host_ip), 0);
+	assert_int_equal(berth_ip_parse(cont, &pm.container_ip), 0);
+	return pm;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One batch of add (or del) portmaps, each mapping tagged with its index. */
+static int commit_pm(bool add, const struct berth_fw_portmap *pm, size_t n, char **ret_msg,
+		     int *ret_tag, int *ret_errno)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	for (size_t i = 0; i < n; i++) {
+		berth_fw_batch_set_tag(b, (int)i);
+		if (add)
+			assert_int_equal(berth_fw_batch_add_portmaps(b, &pm[i], 1), 0);
+		else
+			assert_int_equal(berth_fw_batch_del_portmaps(b, &pm[i], 1), 0);
+	}
+	return berth_fw_commit_tagged(b, ret_msg, ret_tag, ret_errno);
+}
+
+static void commit_pm_ok(bool add, const struct berth_fw_portmap *pm, size_t n)
+{
+	_cleanup_free_ char *msg = NULL;
+	int tag = 0, err = 1;
+	int r = commit_pm(add, pm, n, &msg, &tag, &err);
+	if (r < 0)
+		fail_msg("commit: %d %s", r, msg ? msg : "");
+	assert_int_equal(tag, -1);
+	assert_int_equal(err, 0);
+}
+
+static void print_map_lines(const char *out)
+{
+	_cleanup_free_ char *copy = strdup(out);
+	bool in = false;
+	for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strstr(line, "map pf"))
+			in = true;
+		if (in)
+			printf("# %s\n", line);
+		if (in && strstr(line, "}") && !strstr(line, "{"))
+			in = false;
+	}
+}
+
+static struct berth_fw_portmap pms[4];
+
+static void test_portmaps(void **state)
+{
+	_cleanup_free_ char *out = NULL;
+
+	pms[0] = pm_make("0.0.0.0", IPPROTO_TCP, 8080, 80, 3, "10.89.1.2");
+	pms[1] = pm_make("192.0.2.1", IPPROTO_UDP, 5000, 5001, 1, "10.89.1.3");
+	pms[2] = pm_make("fd00::1", IPPROTO_SCTP, 9000, 90, 2, "fd10:89:1::3");
+	pms[3] = pm_make("::", IPPROTO_TCP, 443, 8443, 1, "fd10:89:1::3");
+	commit_pm_ok(true, pms, 4);
+
+	out = list_table();
+	print_map_lines(out);
+	assert_contains(out, "tcp . 8080 : 10.89.1.2 . 80");
+	assert_contains(out, "tcp . 8081 : 10.89.1.2 . 81");
+	assert_contains(out, "tcp . 8082 : 10.89.1.2 . 82");
+	assert_contains(out, "192.0.2.1 . udp . 5000 : 10.89.1.3 . 5001");
+	assert_contains(out, "fd00::1 . sctp . 9000 : fd10:89:1::3 . 90");
+	assert_contains(out, "fd00::1 . sctp . 9001 : fd10:89:1::3 . 91");
+	assert_contains(out, "tcp . 443 : fd10:89:1::3 . 8443");
+	assert_int_equal(count_rules(), baseline_rules - 1);
+}
+
+static void test_portmap_conflict(void **state)
+{
+	/* tag 0 is new and fine, tag 1 takes tcp 8081 which pms[0] already forwards */
+	const struct berth_fw_portmap pm[2] = {
+		pm_make("0.0.0.0", IPPROTO_TCP, 7000, 7000, 1, "10.89.1.9"),
+		pm_make("0.0.0.0", IPPROTO_TCP, 8081, 80, 1, "10.89.1.9"),
+	};
+	_cleanup_free_ char *before = list_table(), *after = NULL, *msg = NULL;
+	int tag = 0, err = 0;
+
+	assert_int_equal(commit_pm(true, pm, 2, &msg, &tag, &err), -EEXIST);
+	printf("# error text: %s (tag %d)\n", msg, tag);
+	assert_int_equal(tag, 1);
+	assert_int_equal(err, -EEXIST);
+	assert_contains(msg, "add element to set pf4_any in table inet berth: File exists");
+	after = list_table();
+	assert_string_equal(before, after);
+	assert_lacks(after, "7000");
+
+	/* NLM_F_EXCL: even the identical mapping again is refused */
+	free(msg);
+	msg = NULL;
+	assert_int_equal(commit_pm(true, &pms[1], 1, &msg, &tag, &err), -EEXIST);
+	assert_int_equal(tag, 0);
+
+	/* a specific address and "any" are different keys: both may exist */
+	const struct berth_fw_portmap spec = pm_make("192.0.2.1", IPPROTO_TCP, 8080, 80, 1,
+						     "10.89.1.4");
+	commit_pm_ok(true, &spec, 1);
+	commit_pm_ok(false, &spec, 1);
+}
+
+static void test_portmap_del_twice(void **state)
+{
+	_cleanup_free_ char *out = NULL;
+
+	commit_pm_ok(false, pms, 4);
+	commit_pm_ok(false, pms, 4);
+	out = list_table();
+	assert_lacks(out, "8080");
+	assert_lacks(out, "192.0.2.1");
+	assert_lacks(out, "fd00::1");
+	/* partly missing: the present elements still go */
+	commit_pm_ok(true, pms, 1);
+	struct berth_fw_portmap part = pms[0];
+	part.range = 1; /* removes 8080 only */
+	commit_pm_ok(false, &part, 1);
+	commit_pm_ok(false, pms, 1);
+	free(out);
+	out = list_table();
+	assert_lacks(out, "10.89.1.2");
+}
+
+static void test_portmap_rule_count_fixed(void **state)
+{
+	static struct berth_fw_portmap many[1000];
+	char ip[32];
+	double t0, t1, t2;
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(ip, sizeof(ip), "10.89.%d.%d", 1 + i / 250, 2 + i % 250);
+		many[i] = pm_make(i % 2 ? "0.0.0.0" : "192.0.2.1", i % 3 ? IPPROTO_TCP : IPPROTO_UDP,
+				  (uint16_t)(30000 + i), 80, 1, ip);
+	}
+	t0 = now_ms();
+	commit_pm_ok(true, many, 1000);
+	t1 = now_ms();
+	assert_int_equal(count_rules(), baseline_rules - 1);
+	_cleanup_free_ char *out = list_table();
+	assert_contains(out, "udp . 30999 : 10.89.4.251 . 80");
+	assert_contains(out, "192.0.2.1 . udp . 30000 : 10.89.1.2 . 80");
+	t2 = now_ms();
+	commit_pm_ok(false, many, 1000);
+	printf("# 1000 mappings (1000 commands): add %.1f ms, delete %.1f ms\n", t1 - t0,
+	       now_ms() - t2);
+	assert_int_equal(count_rules(), baseline_rules - 1);
+}
+
+static void test_portmap_range_1000(void **state)
+{
+	const struct berth_fw_portmap r4 = pm_make("0.0.0.0", IPPROTO_UDP, 40000, 50000, 1000,
+						   "10.89.1.7");
+	const struct berth_fw_portmap r6 = pm_make("fd00::1", IPPROTO_TCP, 40000, 50000, 1000,
+						   "fd10:89:1::7");
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	_cleanup_free_ char *out = NULL, *msg = NULL;
+	double t0, t1;
+
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	assert_int_equal(berth_fw_batch_add_portmaps(b, &r4, 1), 0);
+	assert_int_equal(berth_fw_batch_size(b), 1); /* 1000 elements, one command */
+	t0 = now_ms();
+	assert_int_equal(berth_fw_commit(b, &msg), 0);
+	t1 = now_ms();
+	printf("# 1000-port v4 range, one NEWSETELEM: commit %.1f ms\n", t1 - t0);
+
+	berth_fw_batch_free(b);
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	assert_int_equal(berth_fw_batch_add_portmaps(b, &r6, 1), 0);
+	assert_int_equal(berth_fw_batch_size(b), 2); /* 64-byte elements: 768 + 232 */
+	t0 = now_ms();
+	assert_int_equal(berth_fw_commit(b, &msg), 0);
+	printf("# 1000-port v6 host-address range, 2 commands: commit %.1f ms\n", now_ms() - t0);
+
+	out = list_table();
+	assert_contains(out, "udp . 40000 : 10.89.1.7 . 50000");
+	assert_contains(out, "udp . 40999 : 10.89.1.7 . 50999");
+	assert_contains(out, "fd00::1 . tcp . 40999 : fd10:89:1::7 . 50999");
+	assert_int_equal(count_rules(), baseline_rules - 1);
+
+	/* a 65535-port v6 range: 86 commands in one batch */
+	const struct berth_fw_portmap all = pm_make("fd00::2", IPPROTO_UDP, 1, 1, 65535,
+						    "fd10:89:1::8");
+	t0 = now_ms();
+	commit_pm_ok(true, &all, 1);
+	t1 = now_ms();
+	commit_pm_ok(false, &all, 1);
+	printf("# 65535-port v6 range: add %.1f ms, delete (65535 commands) %.1f ms\n", t1 - t0,
+	       now_ms() - t1);
+
+	t0 = now_ms();
+	commit_pm_ok(false, &r4, 1);
+	printf("# 1000-port range delete: %.1f ms\n", now_ms() - t0);
+	commit_pm_ok(false, &r6, 1);
+	free(out);
+	out = list_table();
+	assert_lacks(out, "40000");
+}
+
+static void test_dns_redirect(void **state)
+{
+	struct berth_ip gw4, gw6;
+	_cleanup_free_ char *out = NULL, *msg = NULL;
+
+	assert_int_equal(berth_ip_parse("10.89.1.1", &gw4), 0);
+	assert_int_equal(berth_ip_parse("fd10:89:1::1", &gw6), 0);
+	for (int i = 0; i < 2; i++) {
+		_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+		assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+		assert_int_equal(berth_fw_batch_add_dns_redirect(b, &gw4, 1053), 0);
+		assert_int_equal(berth_fw_batch_add_dns_redirect(b, &gw6, 1053), 0);
+		assert_int_equal(berth_fw_commit(b, &msg), 0);
+	}
+	out = list_table();
+	assert_contains(out, "10.89.1.1 . udp . 53 : 10.89.1.1 . 1053");
+	assert_contains(out, "10.89.1.1 . tcp . 53 : 10.89.1.1 . 1053");
+	assert_contains(out, "fd10:89:1::1 . udp . 53 : fd10:89:1::1 . 1053");
+
+	/* another port for the same gateway clashes */
+	{
+		_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+		assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+		assert_int_equal(berth_fw_batch_add_dns_redirect(b, &gw4, 2053), 0);
+		assert_int_equal(berth_fw_commit(b, &msg), -EEXIST);
+		free(msg);
+		msg = NULL;
+	}
+	for (int i = 0; i < 2; i++) {
+		_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+		assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+		assert_int_equal(berth_fw_batch_del_dns_redirect(b, &gw4, 1053), 0);
+		assert_int_equal(berth_fw_batch_del_dns_redirect(b, &gw6, 1053), 0);
+		assert_int_equal(berth_fw_commit(b, &msg), 0);
+	}
+	free(out);
+	out = list_table();
+	assert_lacks(out, ". 53 :");
+}
+
+/* firewall-reload: del_table + ensure + networks + portmaps + DNS, one batch, table present or not */
+static void test_rebuild_one_batch(void **state)
+{
+	struct berth_ip gw4;
+	_cleanup_free_ char *first = NULL, *again = NULL, *ignored = NULL;
+
+	assert_int_equal(berth_ip_parse("10.89.1.1", &gw4), 0);
+	for (int i = 0; i < 3; i++) {
+		_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+		_cleanup_free_ char *msg = NULL;
+		struct berth_ipnet sn[3];
+		struct berth_fw_network nw;
+
+		if (i == 2)
+			ignored = run("nft flush ruleset 2>&1");
+		net_build(&podman1, sn, &nw);
+		assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+		assert_int_equal(berth_fw_batch_del_table(b), 0);
+		assert_int_equal(berth_fw_batch_ensure_table(b), 0);
+		assert_int_equal(berth_fw_batch_add_network(b, &nw), 0);
+		assert_int_equal(berth_fw_batch_add_portmaps(b, pms, 4), 0);
+		assert_int_equal(berth_fw_batch_add_dns_redirect(b, &gw4, 1053), 0);
+		if (berth_fw_commit(b, &msg) < 0)
+			fail_msg("rebuild %d: %s", i, msg);
+		if (i == 0)
+			first = list_table();
+		else {
+			free(again);
+			again = list_table();
+			assert_string_equal(first, again);
+		}
+	}
+	assert_contains(first, "tcp . 8082 : 10.89.1.2 . 82");
+	assert_contains(first, "10.89.1.1 . tcp . 53 : 10.89.1.1 . 1053");
 	assert_int_equal(count_rules(), baseline_rules - 1);
 }
 
@@ -330,6 +624,13 @@ int main(void)
 		cmocka_unit_test(test_error_names_command),
 		cmocka_unit_test(test_flush_ruleset_recovers),
 		cmocka_unit_test(test_ensure_restores_rules),
+		cmocka_unit_test(test_portmaps),
+		cmocka_unit_test(test_portmap_conflict),
+		cmocka_unit_test(test_portmap_del_twice),
+		cmocka_unit_test(test_portmap_rule_count_fixed),
+		cmocka_unit_test(test_portmap_range_1000),
+		cmocka_unit_test(test_dns_redirect),
+		cmocka_unit_test(test_rebuild_one_batch),
 		cmocka_unit_test(test_del_table),
 	};
 
