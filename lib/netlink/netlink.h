@@ -218,3 +218,20 @@ int berth_route_default_ifindex(struct berth_netns *ns, int family, int *ret_ifi
 
 /* Build the RTM_NEWROUTE message berth_route_add would send (unit tests). */
 int berth_route_build(const struct berth_route_spec *r, void **ret_buf, size_t *ret_len);
+
+/* --- conntrack ---------------------------------------------------------------- */
+
+/*
+ * Delete the conntrack entries of ns (NULL = the current namespace) whose
+ * ORIGINAL direction has L4 protocol `protocol` (IPPROTO_TCP, _UDP, _SCTP,
+ * _UDPLITE or _DCCP) and a destination port in [port_first, port_last], for
+ * one family (AF_INET or AF_INET6). Used after a port mapping changes, so
+ * that a long-lived UDP flow to the host port is NATed anew. Over ctnetlink
+ * (NETLINK_NETFILTER): a dump, filtered by the kernel where it can (>= 5.8,
+ * CTA_FILTER) and always again here, then one delete per match by tuple and
+ * id; entries that vanish meanwhile are skipped. Returns the number of
+ * entries deleted, -EINVAL for bad arguments, or the kernel's -errno
+ * (-ETIMEDOUT when it does not answer within 2 s).
+ */
+int berth_conntrack_flush_dport(struct berth_netns *ns, int family, uint8_t protocol,
+				uint16_t port_first, uint16_t port_last);
