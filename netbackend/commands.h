@@ -6,6 +6,7 @@
 #include "options.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum nv_fw_driver {
@@ -20,11 +21,19 @@ struct nv_ctx {
 	enum nv_fw_driver fw_driver; /* --firewall-driver / NETAVARK_FW */
 	uint16_t dns_port;           /* NETAVARK_DNS_PORT (53) */
 	const char *fw_table;        /* nftables table name ("berth"; tests may override) */
+	const char *input;           /* the raw NetworkOptions document (kept as state) */
+	size_t input_len;
 };
 
 /* Validated options in, StatusBlock JSON (one line, malloc'd) out. Rolls back on failure. */
 int nv_cmd_setup(const struct nv_ctx *ctx, const char *netns_path, const struct nv_options *o,
 		 char **ret_json, struct berth_error **reterr);
+/*
+ * Re-apply every firewall rule and port forward of the containers that are set
+ * up (from <config>/berth/), in one transaction: for after `nft flush ruleset`
+ * or a restart of nftables.service.
+ */
+int nv_cmd_firewall_reload(const struct nv_ctx *ctx, struct berth_error **reterr);
 /* Best effort: keeps going after errors and reports all of them at the end. */
 int nv_cmd_teardown(const struct nv_ctx *ctx, const char *netns_path, const struct nv_options *o,
 		    struct berth_error **reterr);

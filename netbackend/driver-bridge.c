@@ -228,15 +228,13 @@ int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct 
 
 	/* Unmanaged bridges are the user's: no firewall. */
 	if (s->fw && !n->unmanaged) {
-		struct berth_fw_network fn;
 		if (s->n_fw_networks == 0) {
 			r = berth_fw_batch_ensure_table(s->fw);
 			if (r < 0)
 				return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
 							 "firewall: build table");
 		}
-		nv_fw_network(n, s->fw_subnets[s->n_fw_networks], &fn);
-		r = berth_fw_batch_add_network(s->fw, &fn);
+		r = nv_fw_add_network(s->ctx, s->fw, n);
 		if (r < 0)
 			return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
 						 "firewall: network %s", n->name);

@@ -44,8 +44,6 @@ struct nv_setup {
 	size_t n_undo, cap_undo;
 	struct berth_fw_batch *fw; /* NULL when the firewall driver is "none" */
 	size_t n_fw_networks;
-	/* subnets handed to the firewall batch must outlive it */
-	struct berth_ipnet fw_subnets[NV_MAX_NETWORKS][NV_MAX_SUBNETS];
 };
 
 int nv_undo_push_link(struct nv_setup *s, struct berth_netns *ns, int ifindex);
@@ -74,7 +72,7 @@ int nv_container_sysctls(struct nv_setup *s, const struct nv_per_network *pn, bo
 int nv_container_configure(struct nv_setup *s, const struct nv_per_network *pn, int ifindex,
 			   struct nv_status_net *st, struct berth_error **reterr);
 
-/* The firewall's view of a bridge network; subnets copied into storage. */
+/* The firewall's view of a bridge network; subnets copied into storage (NV_MAX_SUBNETS). */
 void nv_fw_network(const struct nv_network *n, struct berth_ipnet *storage,
 		   struct berth_fw_network *ret);
 
@@ -114,8 +112,31 @@ int nv_lock(const struct nv_ctx *ctx, struct berth_error **reterr);
 int nv_open_netns(const char *path, struct berth_netns **ret, struct berth_error **reterr);
 
 /*
- * Remove the firewall state of networks whose bridge became empty, in one
- * transaction; the whole table when no other network is left in it.
+ * The firewall side of a teardown, in one transaction: the container's port
+ * forwards (from `state`, its record; NULL = none known) and the elements of
+ * networks whose bridge became empty; the whole table when no other network
+ * is left in it.
  */
-int nv_fw_remove_networks(const struct nv_ctx *ctx, const struct nv_network *const *nets,
-			  size_t n, struct berth_error **reterr);
+int nv_fw_teardown(const struct nv_ctx *ctx, const struct nv_options *state,
+		   const struct nv_network *const *nets, size_t n, struct berth_error **reterr);
+
+/*
+ * The port forwards of a container: every mapping, for each family, to the
+ * container's first address of that family on the first managed, non-internal
+ * bridge network (input order) that has one. Returns the count (<= max) and,
+ * in ret_tags[i], the index of the port mapping each entry comes from.
+ */
+int nv_fw_portmaps(const struct nv_options *o, struct berth_fw_portmap *ret, int *ret_tags,
+		   size_t max);
+#define NV_FW_MAX_PORTMAPS (2 * NV_MAX_PORT_MAPPINGS)
+
+/* Queue a network's elements (and DNS redirects when dns_port != 53). */
+int nv_fw_add_network(const struct nv_ctx *ctx, struct berth_fw_batch *b, const struct nv_network *n);
+int nv_fw_del_network(const struct nv_ctx *ctx, struct berth_fw_batch *b, const struct nv_network *n);
+
+/* Forget UDP conntrack entries of the forwarded host ports (errors are logged). */
+void nv_fw_flush_udp(const struct berth_fw_portmap *pm, size_t n);
+
+/* "port 8080/tcp is already forwarded to container web (0123456789ab)", from the state records. */
+int nv_fw_conflict_error(const struct nv_ctx *ctx, const struct nv_options *o, size_t mapping,
+			 struct berth_error **reterr);

@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Glue between the netavark network model and berth's nftables layout. */
+/*
+ * Glue between the netavark network model and berth's nftables layout
+ * (lib/nft, docs/firewall.md): which elements a network and a container's
+ * port mappings become, and the firewall side of a teardown.
+ */
 #include "driver.h"
 
 #include "basic/cleanup.h"
 #include "basic/log.h"
+#include "state.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,43 +32,237 @@ void nv_fw_network(const struct nv_network *n, struct berth_ipnet *storage,
 	};
 }
 
-int nv_fw_remove_networks(const struct nv_ctx *ctx, const struct nv_network *const *nets,
-			  size_t n, struct berth_error **reterr)
+static int fw_network_op(const struct nv_ctx *ctx, struct berth_fw_batch *b,
+			 const struct nv_network *n, bool add)
 {
-	_cleanup_(nv_fw_batch_freep) struct berth_fw_batch *b = NULL;
-	_cleanup_free_ char *msg = NULL;
-	char **present = NULL;
+	struct berth_ipnet storage[NV_MAX_SUBNETS];
+	struct berth_fw_network fn;
 	int r;
 
-	if (ctx->fw_driver != NV_FW_NFTABLES || n == 0)
+	nv_fw_network(n, storage, &fn);
+	r = add ? berth_fw_batch_add_network(b, &fn) : berth_fw_batch_del_network(b, &fn);
+	if (r < 0 || ctx->dns_port == 53 || !n->dns_enabled)
+		return r;
+	/* DNS on a port other than 53: containers still ask gateway:53. */
+	for (size_t i = 0; i < n->n_subnets && r >= 0; i++) {
+		const struct berth_ip *gw = &n->subnets[i].gateway;
+		if (!gw->family)
+			continue;
+		r = add ? berth_fw_batch_add_dns_redirect(b, gw, ctx->dns_port)
+			: berth_fw_batch_del_dns_redirect(b, gw, ctx->dns_port);
+	}
+	return r;
+}
+
+int nv_fw_add_network(const struct nv_ctx *ctx, struct berth_fw_batch *b, const struct nv_network *n)
+{
+	return fw_network_op(ctx, b, n, true);
+}
+
+int nv_fw_del_network(const struct nv_ctx *ctx, struct berth_fw_batch *b, const struct nv_network *n)
+{
+	return fw_network_op(ctx, b, n, false);
+}
+
+static const struct berth_ip *first_ip(const struct nv_per_network *pn, int family)
+{
+	for (size_t i = 0; i < pn->n_static_ips; i++)
+		if (pn->static_ips[i].family == family)
+			return &pn->static_ips[i];
+	return NULL;
+}
+
+int nv_fw_portmaps(const struct nv_options *o, struct berth_fw_portmap *ret, int *ret_tags,
+		   size_t max)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	size_t n = 0;
+
+	for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+		const int family = families[f];
+		const struct berth_ip *cip = NULL;
+
+		for (size_t i = 0; i < o->n_networks && !cip; i++) {
+			const struct nv_per_network *pn = &o->networks[i];
+			const struct nv_network *net = pn->network;
+			if (net->driver == NV_DRIVER_BRIDGE && !net->unmanaged && !net->internal)
+				cip = first_ip(pn, family);
+		}
+		if (!cip)
+			continue;
+		for (size_t i = 0; i < o->n_port_mappings; i++) {
+			const struct nv_port_mapping *m = &o->port_mappings[i];
+			if (m->host_ip.family && m->host_ip.family != family)
+				continue;
+			if (n == max)
+				return -E2BIG;
+			ret[n] = (struct berth_fw_portmap){
+				.host_ip = m->host_ip,
+				.protocol = (uint8_t)m->protocol,
+				.host_port = m->host_port,
+				.container_port = m->container_port,
+				.range = m->range ? m->range : 1,
+				.container_ip = *cip,
+			};
+			if (!m->host_ip.family) { /* "": any address of this family */
+				memset(&ret[n].host_ip, 0, sizeof(ret[n].host_ip));
+				ret[n].host_ip.family = family;
+			}
+			if (ret_tags)
+				ret_tags[n] = (int)i;
+			n++;
+		}
+	}
+	return (int)n;
+}
+
+void nv_fw_flush_udp(const struct berth_fw_portmap *pm, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (pm[i].protocol != IPPROTO_UDP)
+			continue;
+		int r = berth_conntrack_flush_dport(NULL, pm[i].host_ip.family, IPPROTO_UDP,
+						    pm[i].host_port,
+						    (uint16_t)(pm[i].host_port + pm[i].range - 1));
+		if (r < 0)
+			log_warn("failed to flush conntrack entries of udp port %u: %s, ignoring",
+				 pm[i].host_port, strerror(-r));
+		else if (r > 0)
+			log_debug("flushed %d conntrack entries of udp port %u", r, pm[i].host_port);
+	}
+}
+
+static const char *proto_name(int p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	default:
+		return "?";
+	}
+}
+
+static bool mappings_clash(const struct nv_port_mapping *a, const struct nv_port_mapping *b)
+{
+	unsigned a_last = a->host_port + (a->range ? a->range : 1) - 1u;
+	unsigned b_last = b->host_port + (b->range ? b->range : 1) - 1u;
+
+	if (a->protocol != b->protocol || a->host_port > b_last || b->host_port > a_last)
+		return false;
+	if (!a->host_ip.family || !b->host_ip.family)
+		return true; /* "" covers both families */
+	if (a->host_ip.family != b->host_ip.family)
+		return false;
+	return a->host_ip_any || b->host_ip_any || berth_ip_equal(&a->host_ip, &b->host_ip);
+}
+
+struct owner_search {
+	const struct nv_options *self;
+	const struct nv_port_mapping *m;
+	char *owner; /* "name (id12)" */
+};
+
+static int owner_cb(const struct nv_options *o, void *userdata)
+{
+	struct owner_search *os = userdata;
+
+	if (strcmp(o->container_id, os->self->container_id) == 0)
 		return 0;
+	for (size_t i = 0; i < o->n_port_mappings; i++) {
+		if (!mappings_clash(&o->port_mappings[i], os->m))
+			continue;
+		if (asprintf(&os->owner, "%s (%.12s)", o->container_name, o->container_id) < 0)
+			os->owner = NULL;
+		return -1; /* found: stop */
+	}
+	return 0;
+}
+
+int nv_fw_conflict_error(const struct nv_ctx *ctx, const struct nv_options *o, size_t mapping,
+			 struct berth_error **reterr)
+{
+	const struct nv_port_mapping *m = &o->port_mappings[mapping];
+	struct owner_search os = { .self = o, .m = m };
+	char ports[32], where[BERTH_IP_STRLEN + 16] = "";
+
+	if (m->range > 1)
+		snprintf(ports, sizeof(ports), "ports %u-%u/%s", m->host_port,
+			 m->host_port + m->range - 1u, proto_name(m->protocol));
+	else
+		snprintf(ports, sizeof(ports), "port %u/%s", m->host_port, proto_name(m->protocol));
+	if (m->host_ip.family) {
+		char b[BERTH_IP_STRLEN];
+		snprintf(where, sizeof(where), " on %s", berth_ip_fmt(&m->host_ip, b));
+	}
+	(void)nv_state_foreach(ctx, owner_cb, &os);
+	int r;
+	if (os.owner)
+		r = berth_error_set(reterr, EADDRINUSE,
+				    "%s%s is already forwarded to container %s", ports, where,
+				    os.owner);
+	else
+		r = berth_error_set(reterr, EADDRINUSE,
+				    "%s%s is already forwarded (by another port mapping of this "
+				    "container, or by a container berth has no record of)",
+				    ports, where);
+	free(os.owner);
+	return r;
+}
+
+int nv_fw_teardown(const struct nv_ctx *ctx, const struct nv_options *state,
+		   const struct nv_network *const *nets, size_t n, struct berth_error **reterr)
+{
+	_cleanup_(nv_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	_cleanup_free_ struct berth_fw_portmap *pm = NULL;
+	_cleanup_free_ char *msg = NULL;
+	int n_pm = 0, r;
+	bool last = false;
+
+	if (ctx->fw_driver != NV_FW_NFTABLES)
+		return 0;
+	if (state && state->n_port_mappings) {
+		pm = calloc(NV_FW_MAX_PORTMAPS, sizeof(*pm));
+		if (!pm)
+			return berth_error_set(reterr, ENOMEM, "out of memory");
+		n_pm = nv_fw_portmaps(state, pm, NULL, NV_FW_MAX_PORTMAPS);
+		if (n_pm < 0)
+			n_pm = 0;
+	}
+	if (n == 0 && n_pm == 0)
+		return 0;
+
 	r = berth_fw_batch_new(ctx->fw_table, &b);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_PLAIN, "firewall");
 
-	/* When these are the last networks in the table, remove the table itself. */
-	int count = berth_fw_list_bridges(ctx->fw_table, &present);
-	bool last = count >= 0;
-	for (int i = 0; count > 0 && i < count && last; i++) {
-		bool ours = false;
-		for (size_t j = 0; j < n && !ours; j++)
-			ours = strcmp(present[i], nets[j]->network_interface) == 0;
-		last = ours;
+	if (n > 0) {
+		/* When these are the last networks in the table, remove the table itself. */
+		char **present = NULL;
+		int count = berth_fw_list_bridges(ctx->fw_table, &present);
+		if (count == 0) {
+			berth_strv_free(present);
+			return 0; /* no table: nothing of ours is left */
+		}
+		last = count > 0;
+		for (int i = 0; last && i < count; i++) {
+			bool ours = false;
+			for (size_t j = 0; j < n && !ours; j++)
+				ours = strcmp(present[i], nets[j]->network_interface) == 0;
+			last = ours;
+		}
+		berth_strv_free(present);
 	}
-	berth_strv_free(present);
 
-	if (count == 0)
-		return 0; /* no table, or nothing of ours in it */
 	if (last) {
 		r = berth_fw_batch_del_table(b);
 	} else {
-		struct berth_ipnet storage[NV_MAX_SUBNETS];
-		r = 0;
-		for (size_t j = 0; j < n && r >= 0; j++) {
-			struct berth_fw_network fn;
-			nv_fw_network(nets[j], storage, &fn);
-			r = berth_fw_batch_del_network(b, &fn);
-		}
+		r = n_pm ? berth_fw_batch_del_portmaps(b, pm, (size_t)n_pm) : 0;
+		for (size_t j = 0; j < n && r >= 0; j++)
+			r = nv_fw_del_network(ctx, b, nets[j]);
 	}
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_PLAIN, "firewall");
@@ -70,6 +271,8 @@ int nv_fw_remove_networks(const struct nv_ctx *ctx, const struct nv_network *con
 		return msg ? berth_error_set(reterr, r, "failed to remove firewall rules: %s", msg)
 			   : berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
 					       "failed to remove firewall rules");
-	log_debug("removed firewall state of %zu network(s)%s", n, last ? " and the table" : "");
+	log_debug("removed %d port forward(s) and the firewall state of %zu network(s)%s", n_pm, n,
+		  last ? " with the table" : "");
+	nv_fw_flush_udp(pm, (size_t)n_pm);
 	return 0;
 }

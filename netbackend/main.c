@@ -74,6 +74,7 @@ static void usage(FILE *f)
 		"  setup     Configures the given network namespace with the given configuration\n"
 		"  teardown  Undo any configuration applied via setup command\n"
 		"  update    Updates network dns servers for an already configured network\n"
+		"  firewall-reload  Re-applies berth's firewall rules and port forwards from its state\n"
 		"  version   Display info about netavark\n"
 		"\n"
 		"Options:\n"
@@ -204,9 +205,13 @@ static int get_config(const char *cmd, struct berth_error **reterr)
 	return 0;
 }
 
+/* The raw input, kept for the state record (freed at exit). */
+static char *arg_input;
+static size_t arg_input_len;
+
 static int load_options(struct nv_options **ret, struct berth_error **reterr)
 {
-	_cleanup_free_ char *buf = NULL;
+	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
@@ -216,6 +221,9 @@ static int load_options(struct nv_options **ret, struct berth_error **reterr)
 		r = read_fd_limited(STDIN_FILENO, NV_MAX_INPUT, &buf, &len);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_IO, "failed to load network options");
+	free(arg_input);
+	arg_input = buf;
+	arg_input_len = len;
 	r = nv_options_parse(buf, len, ret, reterr);
 	if (r < 0)
 		return r;
@@ -236,6 +244,8 @@ static int fill_ctx(struct nv_ctx *ctx, const char *cmd, struct berth_error **re
 		.rootless = arg_rootless,
 		.aardvark_binary = arg_aardvark,
 		.fw_table = table && *table ? table : NULL,
+		.input = arg_input,
+		.input_len = arg_input_len,
 	};
 	if ((r = get_fw_driver(&ctx->fw_driver, reterr)) < 0 ||
 	    (r = get_dns_port(&ctx->dns_port, reterr)) < 0 || (r = get_config(cmd, reterr)) < 0)
@@ -298,6 +308,17 @@ static int cmd_update(const char *network)
 	log_debug("update %s --network-dns-servers %s", network, arg_dns_servers);
 	berth_error_set(&err, EOPNOTSUPP, "update is not supported yet by berth-net");
 	return emit_error(err);
+}
+
+static int cmd_firewall_reload(void)
+{
+	_cleanup_berth_error_ struct berth_error *err = NULL;
+	struct nv_ctx ctx;
+
+	if (fill_ctx(&ctx, "firewall-reload", &err) < 0 ||
+	    nv_cmd_firewall_reload(&ctx, &err) < 0)
+		return emit_error(err);
+	return EXIT_SUCCESS;
 }
 
 /* Build date as RFC 3339 (from the compiler; SOURCE_DATE_EPOCH is honoured by gcc/clang). */
@@ -415,6 +436,11 @@ int main(int argc, char **argv)
 		if (!arg_dns_servers)
 			return usage_error("--network-dns-servers <LIST> is required for update");
 		return cmd_update(arg);
+	}
+	if (streq(cmd, "firewall-reload")) {
+		if (arg)
+			return usage_error("unexpected argument '%s'", arg);
+		return cmd_firewall_reload();
 	}
 	if (streq(cmd, "version")) {
 		if (arg)

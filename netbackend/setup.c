@@ -15,6 +15,7 @@
 #include "basic/cleanup.h"
 #include "basic/fileio.h"
 #include "basic/log.h"
+#include "state.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -316,6 +317,77 @@ static void status_dns(const struct nv_options *o, const struct nv_network *n,
 	}
 }
 
+/*
+ * The container's port forwards join the networks' elements in the batch,
+ * the state record is written, and the batch is committed as one
+ * transaction. A port another container already forwards makes the commit
+ * fail; the error names the port and its owner.
+ */
+static int setup_firewall(struct nv_setup *s, struct berth_error **reterr)
+{
+	const struct nv_options *o = s->opts;
+	_cleanup_free_ struct berth_fw_portmap *pm = NULL;
+	_cleanup_free_ int *tags = NULL;
+	_cleanup_free_ char *msg = NULL;
+	int n_pm = 0, r;
+
+	if (!s->fw) {
+		if (o->n_port_mappings)
+			log_info("firewall driver none: %zu port mapping(s) not forwarded",
+				 o->n_port_mappings);
+		return 0;
+	}
+	if (o->n_port_mappings) {
+		pm = calloc(NV_FW_MAX_PORTMAPS, sizeof(*pm));
+		tags = calloc(NV_FW_MAX_PORTMAPS, sizeof(*tags));
+		if (!pm || !tags)
+			return berth_error_set(reterr, ENOMEM, "out of memory");
+		n_pm = nv_fw_portmaps(o, pm, tags, NV_FW_MAX_PORTMAPS);
+		if (n_pm < 0)
+			return berth_error_set(reterr, E2BIG, "port_mappings: too many forwards");
+		if (n_pm > 0 && s->n_fw_networks == 0) {
+			r = berth_fw_batch_ensure_table(s->fw);
+			if (r < 0)
+				return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
+							 "firewall: build table");
+		}
+		for (int i = 0; i < n_pm; i++) {
+			berth_fw_batch_set_tag(s->fw, tags[i]);
+			r = berth_fw_batch_add_portmaps(s->fw, &pm[i], 1);
+			if (r < 0)
+				return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
+							 "port_mappings[%d]", tags[i]);
+		}
+		berth_fw_batch_set_tag(s->fw, -1);
+	}
+	if (berth_fw_batch_size(s->fw) == 0)
+		return 0;
+
+	/* The record goes first, so that no forward can exist without it. */
+	if (s->ctx->input) {
+		r = nv_state_write(s->ctx, o->container_id, s->ctx->input, s->ctx->input_len);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_IO,
+						 "failed to write state in %s/berth",
+						 s->ctx->config_dir);
+	}
+	int failed_tag = -1, failed_errno = 0;
+	r = berth_fw_commit_tagged(s->fw, &msg, &failed_tag, &failed_errno);
+	if (r < 0) {
+		if (s->ctx->input)
+			(void)nv_state_remove(s->ctx, o->container_id);
+		if (abs(failed_errno) == EEXIST && failed_tag >= 0 &&
+		    (size_t)failed_tag < o->n_port_mappings)
+			return nv_fw_conflict_error(s->ctx, o, (size_t)failed_tag, reterr);
+		if (msg)
+			return berth_error_set(reterr, r, "failed to configure firewall: %s", msg);
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+					 "failed to configure firewall");
+	}
+	nv_fw_flush_udp(pm, (size_t)n_pm);
+	return 0;
+}
+
 int nv_cmd_setup(const struct nv_ctx *ctx, const char *netns_path, const struct nv_options *o,
 		 char **ret_json, struct berth_error **reterr)
 {
@@ -324,11 +396,6 @@ int nv_cmd_setup(const struct nv_ctx *ctx, const char *netns_path, const struct 
 	_cleanup_free_ struct nv_status_net *status = NULL;
 	int r;
 
-	if (o->n_port_mappings)
-		return berth_error_set(reterr, EOPNOTSUPP,
-				       "port_mappings: port forwarding is not supported by this "
-				       "berth-net yet (%zu mapping(s) given)",
-				       o->n_port_mappings);
 	for (size_t i = 0; i < o->n_networks; i++)
 		if (o->networks[i].network->dns_enabled)
 			log_info("network %s: DNS is not provided by this berth-net yet, ignoring",
@@ -394,18 +461,9 @@ int nv_cmd_setup(const struct nv_ctx *ctx, const char *netns_path, const struct 
 		status_dns(o, pn->network, &status[i]);
 	}
 
-	if (s.fw && s.n_fw_networks) {
-		_cleanup_free_ char *msg = NULL;
-		r = berth_fw_commit(s.fw, &msg);
-		if (r < 0) {
-			if (msg)
-				r = berth_error_set(reterr, r, "failed to configure firewall: %s", msg);
-			else
-				r = berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
-						      "failed to configure firewall");
-			goto rollback;
-		}
-	}
+	r = setup_firewall(&s, reterr);
+	if (r < 0)
+		goto rollback;
 
 	*ret_json = nv_status_to_json(status, o->n_networks);
 	if (!*ret_json) {

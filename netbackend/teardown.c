@@ -13,6 +13,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/log.h"
+#include "state.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -108,9 +109,22 @@ int nv_cmd_teardown(const struct nv_ctx *ctx, const char *netns_path, const stru
 		}
 	}
 
-	/* Firewall state first, then the bridges (so no packet is routed past a gone rule). */
-	if (nv_fw_remove_networks(ctx, empty, n_empty, &e) < 0)
+	/*
+	 * Firewall first, then the bridges (so no packet is routed past a gone
+	 * rule). The port forwards removed are the ones setup recorded.
+	 */
+	struct nv_options *state = NULL;
+	if (nv_state_load(ctx, o->container_id, &state) < 0)
+		state = NULL;
+	if (nv_fw_teardown(ctx, state, empty, n_empty, &e) < 0) {
 		teardown_collect(&t, &e);
+	} else {
+		r = nv_state_remove(ctx, o->container_id);
+		if (r < 0)
+			log_warn("failed to remove the state of this container: %s, ignoring",
+				 strerror(-r));
+	}
+	nv_options_free(state);
 	for (size_t i = 0; i < n_empty; i++) {
 		r = berth_link_delete(t.host, empty_ifindex[i]);
 		if (r < 0 && r != -ENODEV) {
