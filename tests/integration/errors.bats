@@ -170,15 +170,6 @@ berth_says() {
     refused_setup "dhcp"
 }
 
-@test "port mappings are refused for now" {
-    # Port forwarding is issue #3: until it lands berth-net refuses a
-    # document with port_mappings with a clear error. The implementer of #3
-    # replaces this test with real port-forwarding tests.
-    berth_only "netavark 1.4 implements port forwarding"
-    edit '.port_mappings = [{"host_ip": "", "container_port": 80, "host_port": 8080, "range": 1, "protocol": "tcp"}]'
-    refused_setup "port"
-}
-
 # --- bad namespace path -------------------------------------------------------
 
 @test "netns path is a regular file" {
