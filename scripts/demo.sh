@@ -125,7 +125,7 @@ for c in c1 c2 c3; do
     t0=$(date +%s%N)
     out=$(berth setup "$c")
     t1=$(date +%s%N)
-    echo "    -> $(jq -c 'map_values(.interfaces | map_values(.subnets | map(.ipnet)))' <<<"$out")   ($(((t1 - t0) / 1000)) us)"
+    echo "    -> $(jq -c 'map_values(.interfaces | map_values(.subnets | map(.ipnet)))' <<<"$out")   ($(((t1 - t0) / 1000000)) ms incl. ip netns exec; see bench/)"
 done
 
 bold "3. Addresses inside each container"
