@@ -110,6 +110,7 @@ static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
 		.name = name,
 		.mtu = n->mtu,
 		.vlan_filtering = n->vlan >= 0,
+		.down = true, /* up once accept_dad=0 is written: no tentative addresses */
 	};
 	if (n->vrf) {
 		struct berth_link_info vrf;
@@ -151,6 +152,9 @@ static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
 	r = bridge_sysctls(s, n, reterr);
 	if (r < 0)
 		return r;
+	r = berth_link_set_up(s->host, ifindex);
+	if (r < 0)
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "set bridge %s up", name);
 
 	r = berth_link_get_by_index(s->host, ifindex, ret);
 	if (r < 0)
@@ -229,7 +233,7 @@ int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct 
 	/* Unmanaged bridges are the user's: no firewall. */
 	if (s->fw && !n->unmanaged) {
 		if (s->n_fw_networks == 0) {
-			r = berth_fw_batch_ensure_table(s->fw);
+			r = nv_fw_ensure_table(s->ctx, s->fw);
 			if (r < 0)
 				return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
 							 "firewall: build table");
@@ -244,15 +248,17 @@ int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct 
 }
 
 int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
-		       bool *ret_bridge_empty, int *ret_bridge_ifindex, struct berth_error **reterr)
+		       bool *ret_bridge_empty, int *ret_bridge_ifindex, int *ret_veth_ifindex,
+		       struct berth_error **reterr)
 {
 	const struct nv_network *n = pn->network;
 	struct berth_link_info bridge, li;
 	char hostname_buf[16];
-	int r;
+	int host_veth = 0, r;
 
 	*ret_bridge_empty = false;
 	*ret_bridge_ifindex = 0;
+	*ret_veth_ifindex = 0;
 	if (!n->network_interface)
 		return 0;
 
@@ -261,25 +267,39 @@ int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get bridge %s",
 					 n->network_interface);
 	bool have_bridge = r >= 0 && strcmp(bridge.kind, "bridge") == 0;
+	bool managed = have_bridge && !n->unmanaged;
 
-	/*
-	 * Delete the pair from the host end when we can find it on this bridge
-	 * (works when the container's namespace is gone too), else from the
-	 * container end.
-	 */
+	/* The host end, when it is on this bridge (found even if the container's namespace is gone). */
 	const char *host_name = pn->host_interface_name
 					? pn->host_interface_name
 					: nv_host_veth_name(t->opts->container_id, pn->name, hostname_buf);
-	bool deleted = false;
-	r = berth_link_get(t->host, host_name, &li);
-	if (r >= 0 && have_bridge && li.master == bridge.ifindex) {
-		r = berth_link_delete(t->host, li.ifindex);
+	if (have_bridge && berth_link_get(t->host, host_name, &li) >= 0 &&
+	    li.master == bridge.ifindex)
+		host_veth = li.ifindex;
+
+	if (managed && host_veth) {
+		r = berth_link_count_ports(t->host, bridge.ifindex);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "list ports of bridge %s", n->network_interface);
+		if (r == 1) {
+			/*
+			 * The last container: the caller removes the firewall state,
+			 * then the veth and the bridge in one kernel batch.
+			 */
+			*ret_bridge_empty = true;
+			*ret_bridge_ifindex = bridge.ifindex;
+			*ret_veth_ifindex = host_veth;
+			return 0;
+		}
+	}
+
+	if (host_veth) {
+		r = berth_link_delete(t->host, host_veth);
 		if (r < 0 && r != -ENODEV)
 			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
 						 "delete veth %s", host_name);
-		deleted = true;
-	}
-	if (!deleted && t->ctr) {
+	} else if (t->ctr) {
 		r = berth_link_get(t->ctr, pn->interface_name, &li);
 		if (r >= 0) {
 			r = berth_link_delete(t->ctr, li.ifindex);
@@ -295,7 +315,7 @@ int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 		}
 	}
 
-	if (!have_bridge || n->unmanaged)
+	if (!managed)
 		return 0;
 	r = berth_link_count_ports(t->host, bridge.ifindex);
 	if (r < 0)

@@ -97,11 +97,14 @@ struct nv_teardown {
 void nv_teardown_error(struct nv_teardown *t, struct berth_error *e);
 /*
  * Remove the container's interface on this network. For a managed bridge,
- * *ret_bridge_empty tells whether the bridge has no port left (complete
- * teardown: the caller removes its firewall state, then the bridge).
+ * *ret_bridge_empty tells whether the bridge is left without other ports
+ * (complete teardown: the caller removes its firewall state, then the
+ * bridge). When the container's veth is the bridge's last port it is not
+ * deleted here but returned in *ret_veth_ifindex, so that the caller deletes
+ * it together with the bridge, in one kernel batch.
  */
 int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn, bool *ret_bridge_empty,
-		       int *ret_bridge_ifindex, struct berth_error **reterr);
+		       int *ret_bridge_ifindex, int *ret_veth_ifindex, struct berth_error **reterr);
 int nv_vlan_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 		     struct berth_error **reterr);
 
@@ -129,6 +132,12 @@ int nv_fw_teardown(const struct nv_ctx *ctx, const struct nv_options *state,
 int nv_fw_portmaps(const struct nv_options *o, struct berth_fw_portmap *ret, int *ret_tags,
 		   size_t max);
 #define NV_FW_MAX_PORTMAPS (2 * NV_MAX_PORT_MAPPINGS)
+
+/*
+ * Queue the creation of berth's table with its fixed rules when it does not
+ * exist yet. An existing table is left alone (see berth_fw_table_exists()).
+ */
+int nv_fw_ensure_table(const struct nv_ctx *ctx, struct berth_fw_batch *b);
 
 /* Queue a network's elements (and DNS redirects when dns_port != 53). */
 int nv_fw_add_network(const struct nv_ctx *ctx, struct berth_fw_batch *b, const struct nv_network *n);

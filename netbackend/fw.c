@@ -32,6 +32,16 @@ void nv_fw_network(const struct nv_network *n, struct berth_ipnet *storage,
 	};
 }
 
+int nv_fw_ensure_table(const struct nv_ctx *ctx, struct berth_fw_batch *b)
+{
+	int r = berth_fw_table_exists(ctx->fw_table);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return 0; /* its fixed rules are there: only elements change */
+	return berth_fw_batch_ensure_table(b);
+}
+
 static int fw_network_op(const struct nv_ctx *ctx, struct berth_fw_batch *b,
 			 const struct nv_network *n, bool add)
 {

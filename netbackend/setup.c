@@ -346,7 +346,7 @@ static int setup_firewall(struct nv_setup *s, struct berth_error **reterr)
 		if (n_pm < 0)
 			return berth_error_set(reterr, E2BIG, "port_mappings: too many forwards");
 		if (n_pm > 0 && s->n_fw_networks == 0) {
-			r = berth_fw_batch_ensure_table(s->fw);
+			r = nv_fw_ensure_table(s->ctx, s->fw);
 			if (r < 0)
 				return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
 							 "firewall: build table");

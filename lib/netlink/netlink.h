@@ -78,6 +78,14 @@ int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name);
 /* Delete a link; -ENODEV when it is already gone. Errors are the kernel's errno, unchanged. */
 int berth_link_delete(struct berth_netns *ns, int ifindex);
 /*
+ * Delete several links as one batch of the kernel (the cost of one RCU grace
+ * period instead of one per link): the links are put into a link group whose
+ * number no other link of ns uses (checked with a dump), and the group is
+ * deleted with one RTM_DELLINK. Links already gone are skipped. Falls back to
+ * deleting one by one if any step fails.
+ */
+int berth_link_delete_many(struct berth_netns *ns, const int *ifindexes, size_t n);
+/*
  * Number of links whose master is `master_ifindex` (a filtered dump, so the
  * cost does not depend on unrelated links where the kernel supports it).
  */
@@ -88,8 +96,9 @@ struct berth_bridge_spec {
 	unsigned mtu;         /* 0 = kernel default */
 	bool vlan_filtering;  /* IFLA_BR_VLAN_FILTERING=1 */
 	int vrf_ifindex;      /* enslave to this VRF, 0 = none */
+	bool down;            /* leave it down (sysctls such as accept_dad first, then up) */
 };
-/* Create and set up a bridge; -EEXIST when the name is taken. */
+/* Create (and unless spec->down, set up) a bridge; -EEXIST when the name is taken. */
 int berth_bridge_create(struct berth_netns *ns, const struct berth_bridge_spec *spec,
 			int *ret_ifindex);
 /* Set vlan_filtering=1 on an existing bridge. */

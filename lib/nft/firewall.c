@@ -1434,6 +1434,41 @@ static int fw_collect_name(struct nftnl_set_elem *e, void *data)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, berth_strv_free)
 
+static int fw_table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	*(bool *)data = true;
+	return MNL_CB_OK;
+}
+
+int berth_fw_table_exists(const char *table)
+{
+	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
+	_cleanup_(nftnl_table_freep) struct nftnl_table *t = nftnl_table_alloc();
+	char buf[256];
+	bool found = false;
+	int r;
+
+	if (!table)
+		table = BERTH_FW_TABLE_DEFAULT;
+	if (table[0] == '\0' || strlen(table) >= NFT_TABLE_MAXNAMELEN)
+		return -EINVAL;
+	if (!t || nftnl_table_set_str(t, NFTNL_TABLE_NAME, table) < 0)
+		return -ENOMEM;
+	r = nft_socket_open(&nl);
+	if (r < 0)
+		return r;
+	struct nlmsghdr *nlh =
+		nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, 1);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	r = nft_dump(nl, nlh, fw_table_cb, &found);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	return found ? 1 : 0;
+}
+
 int berth_fw_list_bridges(const char *table, char ***ret)
 {
 	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;

@@ -147,6 +147,15 @@ int berth_fw_commit_tagged(struct berth_fw_batch *b, char **ret_msg, int *ret_fa
 			   int *ret_failed_errno);
 
 /*
+ * 1 when the table exists, 0 when it does not (one GETTABLE round trip).
+ * Rewriting the fixed rules of an existing table makes the kernel wait for
+ * an RCU grace period (~10-15 ms), so the front ends only queue
+ * berth_fw_batch_ensure_table() for a missing table, and leave repairs of a
+ * damaged one to a full rebuild (firewall-reload).
+ */
+int berth_fw_table_exists(const char *table);
+
+/*
  * Names of the bridges in the table's `bridges` set (berth-managed networks
  * with firewall state). Returns the count (0 when the table does not exist);
  * *ret (may be NULL) is a NULL-terminated malloc'd array to free with
