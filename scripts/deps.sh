@@ -9,11 +9,13 @@ PACKAGES=(
   # build
   meson ninja-build pkg-config gcc clang
   libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libjansson-dev
-  libcmocka-dev libclang-rt-14-dev
+  libcmocka-dev libclang-rt-14-dev libc-ares-dev libseccomp-dev
   # tests, demo, bench (oracles and traffic inside throwaway namespaces)
   iproute2 nftables iptables iputils-ping socat bats jq dnsutils
-  # the reference implementation used as a control, and the bench driver
-  netavark hyperfine
+  # DNS tests and bench: a fake upstream resolver and the load generator
+  dnsmasq-base dnsperf
+  # the reference implementations used as controls, and the bench driver
+  netavark aardvark-dns hyperfine
 )
 
 missing=()
