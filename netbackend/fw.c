@@ -142,20 +142,6 @@ void nv_fw_flush_udp(const struct berth_fw_portmap *pm, size_t n)
 	}
 }
 
-static const char *proto_name(int p)
-{
-	switch (p) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_SCTP:
-		return "sctp";
-	default:
-		return "?";
-	}
-}
-
 static bool mappings_clash(const struct nv_port_mapping *a, const struct nv_port_mapping *b)
 {
 	unsigned a_last = a->host_port + (a->range ? a->range : 1) - 1u;
@@ -201,9 +187,10 @@ int nv_fw_conflict_error(const struct nv_ctx *ctx, const struct nv_options *o, s
 
 	if (m->range > 1)
 		snprintf(ports, sizeof(ports), "ports %u-%u/%s", m->host_port,
-			 m->host_port + m->range - 1u, proto_name(m->protocol));
+			 m->host_port + m->range - 1u, berth_l4proto_name(m->protocol));
 	else
-		snprintf(ports, sizeof(ports), "port %u/%s", m->host_port, proto_name(m->protocol));
+		snprintf(ports, sizeof(ports), "port %u/%s", m->host_port,
+			 berth_l4proto_name(m->protocol));
 	if (m->host_ip.family) {
 		char b[BERTH_IP_STRLEN];
 		snprintf(where, sizeof(where), " on %s", berth_ip_fmt(&m->host_ip, b));

@@ -209,3 +209,17 @@ int berth_parse_bool(const char *s, bool *ret)
 	}
 	return -EINVAL;
 }
+
+const char *berth_l4proto_name(int proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	default:
+		return NULL;
+	}
+}

@@ -59,6 +59,9 @@ const char *berth_mac_fmt(const uint8_t mac[6], char buf[18]);
 /* Linux interface name rules: 1..15 bytes, not "." or "..", no '/', ':' or whitespace. */
 bool berth_ifname_valid(const char *name);
 
+/* "tcp", "udp", "sctp" for IPPROTO_TCP/UDP/SCTP; NULL for anything else. */
+const char *berth_l4proto_name(int proto);
+
 /* Strict unsigned parsers (no sign, no whitespace, no trailing garbage, in range). */
 int berth_parse_u32(const char *s, uint32_t *ret);
 int berth_parse_bool(const char *s, bool *ret); /* "true"/"false" (also 1/0, yes/no) */

@@ -197,52 +197,82 @@ int berth_link_delete(struct berth_netns *ns, int ifindex)
 	return nlu_transact(ns, msg, NULL, NULL);
 }
 
+struct link_dump_ctx {
+	void (*cb)(struct nlattr **tb, void *ud);
+	void *ud;
+};
+
+static int link_dump_cb(const struct nlmsghdr *h, void *userdata)
+{
+	struct link_dump_ctx *c = userdata;
+	struct nlattr *tb[IFLA_MAX + 1];
+
+	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+		return 0;
+	nlu_parse_attrs(h, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	c->cb(tb, c->ud);
+	return 0;
+}
+
+/*
+ * Dump the links of ns (only the ports of `master` when it is > 0; the kernel
+ * filters on strict sockets) and call cb for each RTM_NEWLINK. Retried, after
+ * reset(ud), when the link table changed during the dump.
+ */
+static int link_dump(struct berth_netns *ns, int master, void (*cb)(struct nlattr **tb, void *ud),
+		     void (*reset)(void *ud), void *ud)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+		struct ifinfomsg *ifi;
+		struct link_dump_ctx c = { .cb = cb, .ud = ud };
+		int r = nlu_msg_new(RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi), &msg, (void **)&ifi);
+		if (r < 0)
+			return r;
+		ifi->ifi_family = AF_UNSPEC;
+		if (master > 0) {
+			r = nlu_put_u32(msg, IFLA_MASTER, (uint32_t)master);
+			if (r < 0)
+				return r;
+		}
+		r = nlu_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+		if (r < 0)
+			return r;
+		reset(ud);
+		r = nlu_transact(ns, msg, link_dump_cb, &c);
+		if (r == -EAGAIN && attempt < 3)
+			continue; /* the link table changed during the dump */
+		return r < 0 ? r : 0;
+	}
+}
+
 struct count_ports_ctx {
 	uint32_t master;
 	int count;
 };
 
-static int count_ports_cb(const struct nlmsghdr *h, void *userdata)
+static void count_ports_reset(void *ud)
 {
-	struct count_ports_ctx *c = userdata;
-	struct nlattr *tb[IFLA_MAX + 1];
+	((struct count_ports_ctx *)ud)->count = 0;
+}
+
+static void count_ports_cb(struct nlattr **tb, void *ud)
+{
+	struct count_ports_ctx *c = ud;
 	uint32_t master;
 
-	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-		return 0;
-	nlu_parse_attrs(h, sizeof(struct ifinfomsg), tb, IFLA_MAX);
 	/* The kernel filters by master on strict sockets; check anyway. */
 	if (attr_u32(tb[IFLA_MASTER], &master) && master == c->master)
 		c->count++;
-	return 0;
 }
 
 int berth_link_count_ports(struct berth_netns *ns, int master_ifindex)
 {
+	struct count_ports_ctx c = { .master = (uint32_t)master_ifindex };
 	if (master_ifindex <= 0)
 		return -EINVAL;
-
-	for (unsigned attempt = 0;; attempt++) {
-		_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-		struct ifinfomsg *ifi;
-		struct count_ports_ctx c = { .master = (uint32_t)master_ifindex };
-		int r = nlu_msg_new(RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi), &msg, (void **)&ifi);
-		if (r < 0)
-			return r;
-		ifi->ifi_family = AF_UNSPEC;
-		r = nlu_put_u32(msg, IFLA_MASTER, (uint32_t)master_ifindex);
-		if (r < 0)
-			return r;
-		r = nlu_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-		if (r < 0)
-			return r;
-		r = nlu_transact(ns, msg, count_ports_cb, &c);
-		if (r == -EAGAIN && attempt < 3)
-			continue; /* the link table changed during the dump */
-		if (r < 0)
-			return r;
-		return c.count;
-	}
+	int r = link_dump(ns, master_ifindex, count_ports_cb, count_ports_reset, &c);
+	return r < 0 ? r : c.count;
 }
 
 struct group_ctx {
@@ -250,41 +280,26 @@ struct group_ctx {
 	bool used;
 };
 
-static int group_cb(const struct nlmsghdr *h, void *userdata)
+static void group_reset(void *ud)
 {
-	struct group_ctx *c = userdata;
-	struct nlattr *tb[IFLA_MAX + 1];
+	((struct group_ctx *)ud)->used = false;
+}
+
+static void group_cb(struct nlattr **tb, void *ud)
+{
+	struct group_ctx *c = ud;
 	uint32_t group;
 
-	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-		return 0;
-	nlu_parse_attrs(h, sizeof(struct ifinfomsg), tb, IFLA_MAX);
 	if (attr_u32(tb[IFLA_GROUP], &group) && group == c->group)
 		c->used = true;
-	return 0;
 }
 
 /* Is any link of ns in this group? One dump of the link table. */
 static int group_in_use(struct berth_netns *ns, uint32_t group)
 {
-	for (unsigned attempt = 0;; attempt++) {
-		_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-		struct ifinfomsg *ifi;
-		struct group_ctx c = { .group = group };
-		int r = nlu_msg_new(RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi), &msg, (void **)&ifi);
-		if (r < 0)
-			return r;
-		ifi->ifi_family = AF_UNSPEC;
-		r = nlu_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-		if (r < 0)
-			return r;
-		r = nlu_transact(ns, msg, group_cb, &c);
-		if (r == -EAGAIN && attempt < 3)
-			continue;
-		if (r < 0)
-			return r;
-		return c.used;
-	}
+	struct group_ctx c = { .group = group };
+	int r = link_dump(ns, 0, group_cb, group_reset, &c);
+	return r < 0 ? r : c.used;
 }
 
 static int link_set_group(struct berth_netns *ns, int ifindex, uint32_t group)

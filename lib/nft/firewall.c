@@ -956,20 +956,6 @@ static int fw_elems_subnet(struct berth_fw_batch *b, bool add, const struct bert
 
 /* ---- port forwards and DNS redirection ---- */
 
-static const char *fw_proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_SCTP:
-		return "sctp";
-	default:
-		return NULL;
-	}
-}
-
 static bool fw_ip_family_ok(const struct berth_ip *ip)
 {
 	return ip->family == AF_INET || ip->family == AF_INET6;
@@ -982,7 +968,7 @@ static int fw_portmap_check(const struct berth_fw_portmap *pm)
 	if (berth_ip_is_unspecified(&pm->container_ip) || berth_ip_is_multicast(&pm->container_ip) ||
 	    berth_ip_is_multicast(&pm->host_ip))
 		return -EINVAL;
-	if (!fw_proto_name(pm->protocol))
+	if (!berth_l4proto_name(pm->protocol))
 		return -EINVAL;
 	if (pm->range < 1 || pm->host_port < 1 || pm->container_port < 1)
 		return -EINVAL;
@@ -1089,7 +1075,7 @@ static int fw_portmap_queue(struct berth_fw_batch *b, bool add, const struct ber
 
 	fw_fmt_endpoint(&pm->host_ip, pm->host_port, pm->range, h, sizeof(h));
 	fw_fmt_endpoint(&pm->container_ip, pm->container_port, pm->range, c, sizeof(c));
-	snprintf(detail, sizeof(detail), "%s %s -> %s", fw_proto_name(pm->protocol), h, c);
+	snprintf(detail, sizeof(detail), "%s %s -> %s", berth_l4proto_name(pm->protocol), h, c);
 
 	per_cmd = add ? fw_elems_per_cmd(key_len, data_len) : 1;
 	for (size_t i = 0; r >= 0 && i < pm->range; i += per_cmd) {
