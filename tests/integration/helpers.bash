@@ -525,3 +525,46 @@ assert_no_link() {
         return 1
     fi
 }
+
+# ---------------------------------------------------------------------------
+# berth's nftables table, read through `nft` (the test oracle)
+
+# berth_map_elems NAME MAP: the elements of one of berth's maps in a member's
+# ns, one per line, sorted, written like nft writes them ("tcp . 8080 :
+# 10.89.1.2 . 80"); nothing when the table or map does not exist.
+berth_map_elems() {
+    inns "$1" nft -j list map inet berth "$2" 2>/dev/null | jq -r '
+        .nftables[] | select(.map) | (.map.elem // [])[]
+        | map(if type == "object" and has("concat") then (.concat | map(tostring) | join(" . "))
+              else tostring end)
+        | join(" : ")' | sort
+}
+
+# berth_rule_count NAME: number of rules in berth's table (lines of
+# `nft -a list table inet berth` that end in "# handle N" and open no block)
+berth_rule_count() {
+    inns "$1" nft -a list table inet berth 2>/dev/null |
+        grep -E '# handle [0-9]+$' | grep -vc '{' || true
+}
+
+# state_record_exists CTR: berth's state record of a container exists
+state_record_exists() {
+    local id
+    id=$(jq -r .container_id "$WORLD/ctrs/$1.json")
+    [[ -e $NET_CONFIG/berth/containers/$id.json ]]
+}
+
+# ruleset_canon NAME: a member's whole nftables ruleset as canonical JSON:
+# no handles, set/map elements sorted, objects sorted, rules grouped by
+# chain in their order. Equal output means the same rules and elements,
+# whatever order they were created in.
+ruleset_canon() {
+    inns "$1" nft -j list ruleset | jq -S '
+        [.nftables[] | select(has("metainfo") | not)
+         | walk(if type == "object" then del(.handle) else . end)] as $all
+        | {objects: ($all | map(select(has("rule") | not))
+                     | map(if .set then .set.elem |= (if . then sort else . end)
+                           elif .map then .map.elem |= (if . then sort else . end)
+                           else . end) | sort),
+           rules: ($all | map(select(has("rule"))) | group_by(.rule.table, .rule.chain))}'
+}
