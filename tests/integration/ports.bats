@@ -253,8 +253,7 @@ _sctp_listening() { inns "$1" ss -HlnS "sport = :$2" 2>/dev/null | grep -q .; }
     assert_eq "$(tcp_get outside "$HOST_IP4" 8080)" "c1-80" "c1's forward after the refused setup"
 
     # Podman tears the failed container down: c1's forward must survive it
-    net_teardown c2
-    echo "teardown of the failed c2: status $status, stdout '$output'" >&3 || true
+    teardown_ok c2
     assert_eq "$(berth_map_elems host pf4_any)" "$before_elems" "pf4_any after tearing down the failed c2"
     assert_eq "$(tcp_get outside "$HOST_IP4" 8080)" "c1-80" "c1's forward after tearing down the failed c2"
 }
@@ -437,6 +436,9 @@ dns_listeners() {
 }
 
 @test "udp: a flow to a forwarded port follows the mapping to a new container (conntrack flushed)" {
+    # netavark 1.4 leaves the conntrack entry: the flow stays DNATed to the old
+    # container's address (observed: "[UNREPLIED] src=10.89.1.2" after c2's setup)
+    berth_only "netavark 1.4 does not flush UDP conntrack entries of forwarded ports"
     ports "[$(pm "" 5000 5000 1 udp)]"
     ctr_new c2
     ctr_join c2 mynet eth0 10.89.1.3 fd10:89:1::3
