@@ -3,41 +3,107 @@
 # Setup/teardown latency of berth-net, Debian's netavark (when installed) and
 # the kernel's floor (bench/veth-floor), N containers in a row on one network.
 #
-#   sudo bench/setup-teardown.sh [N]        N = 200 by default, at most 1000
+#   sudo bench/setup-teardown.sh [--plain | --ports | --all] [N]
 #
-# Per implementation, in a private world of namespaces (host + outside +
-# N containers, never the machine's own network):
-#   setup of containers 1..N in a row (the first creates the bridge and the
-#   firewall), then teardown of 1..N in the same order (the last deletes them).
-# Each call is timed by bench/bench-run (fork + exec + wait, CLOCK_MONOTONIC).
+#   --plain   N containers without port mappings (setup 1..N, teardown 1..N)
+#   --ports   (a) N containers each with one TCP port mapping (host port
+#             10000+i -> 80), setup 1..N, teardown 1..N;
+#             (b) one container with a 1000-port range (host 20000-20999 ->
+#             30000-30999) joining a network that already has a container,
+#             set up and torn down RANGE_REPS times (default 5)
+#   --all     both (the default)
+#   N         containers per run, 20..1000, default 1000
 #
-# Environment: BUILD (default build), BERTH_NET, NETAVARK_BIN (default
-# /usr/lib/podman/netavark; set to "" to skip), KEEP_RAW=DIR to keep timings.
+# Everything happens in private namespaces this script creates (per
+# implementation: a "host" netns with an "outside" netns behind a veth and a
+# default route, plus N container netns), never in the machine's own network.
+# Each call is timed by bench/bench-run, which enters the host netns once
+# (setns) and then fork+execs the program directly for every call, the same
+# way for berth-net, netavark and veth-floor.
+#
+# Environment:
+#   BUILD         build directory (default build); built with ninja if stale
+#   BERTH_NET     berth-net binary (default $BUILD/netbackend/berth-net)
+#   NETAVARK_BIN  default /usr/lib/podman/netavark; "" to skip netavark
+#   NETAVARK_N    containers for netavark in --plain (default N)
+#   NETAVARK_PORTS_N  containers for netavark in --ports (default min(N, 200):
+#                 netavark 1.4 + iptables takes ~0.1 s per call and grows)
+#   RANGE_REPS    repetitions of the range setup/teardown (default 5)
+#   CALL_TIMEOUT  seconds before a single call is killed (default 60)
+#   KEEP_RAW=DIR  keep the raw timings (<mode>-<impl>.tsv)
+#
+# The script installs nothing: scripts/deps.sh installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-N=${1:-200}
-if ! [[ $N =~ ^[0-9]+$ ]] || ((N < 20 || N > 1000)); then
-    echo "usage: $0 [N]   (20 <= N <= 1000)" >&2
+MODE=all
+case ${1:-} in
+--plain) MODE=plain; shift ;;
+--ports) MODE=ports; shift ;;
+--all) MODE=all; shift ;;
+-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
+N=${1:-1000}
+if [[ $# -gt 1 ]] || ! [[ $N =~ ^[0-9]+$ ]] || ((N < 20 || N > 1000)); then
+    echo "usage: $0 [--plain | --ports | --all] [N]   (20 <= N <= 1000)" >&2
     exit 2
 fi
+NETAVARK_N=${NETAVARK_N:-$N}
+NETAVARK_PORTS_N=${NETAVARK_PORTS_N:-$((N < 200 ? N : 200))}
+RANGE_REPS=${RANGE_REPS:-5}
+CALL_TIMEOUT=${CALL_TIMEOUT:-60}
+for v in NETAVARK_N NETAVARK_PORTS_N; do
+    if ! [[ ${!v} =~ ^[0-9]+$ ]] || ((${!v} < 20 || ${!v} > N)); then
+        echo "$v must be between 20 and N ($N)" >&2
+        exit 2
+    fi
+done
 if [[ $(id -u) -ne 0 ]]; then
     echo "$0 needs root (it creates network namespaces)" >&2
     exit 1
 fi
 
-BUILD=${BUILD:-build}
-[[ -f $BUILD/build.ninja ]] || meson setup "$BUILD" >/dev/null
-meson compile -C "$BUILD" >/dev/null
-BERTH_NET=${BERTH_NET:-$PWD/$BUILD/netbackend/berth-net}
+# tools: fail clearly, install nothing (scripts/deps.sh does)
+missing=()
+for t in ip nft awk sort ninja meson timeout; do
+    command -v "$t" >/dev/null || missing+=("$t")
+done
 NETAVARK_BIN=${NETAVARK_BIN-/usr/lib/podman/netavark}
+if [[ -n $NETAVARK_BIN ]]; then
+    [[ -x $NETAVARK_BIN ]] || missing+=("$NETAVARK_BIN (package netavark; NETAVARK_BIN= to skip)")
+    # netavark 1.4 drives the firewall through the iptables binary
+    command -v iptables >/dev/null || missing+=("iptables (needed by netavark 1.4)")
+fi
+if ((${#missing[@]})); then
+    printf '%s: missing: %s\n' "$0" "${missing[*]}" >&2
+    echo "run scripts/deps.sh (as root) to install the benchmark's dependencies" >&2
+    exit 1
+fi
+
+BUILD=${BUILD:-build}
+if [[ ! -f $BUILD/build.ninja ]]; then
+    meson setup "$BUILD" >/dev/null
+fi
+targets=(bench/bench-run bench/veth-floor)
+[[ -z ${BERTH_NET:-} ]] && targets+=(netbackend/berth-net)
+if ! ninja -C "$BUILD" "${targets[@]}" >"$BUILD/bench-build.log" 2>&1; then
+    echo "$0: building ${targets[*]} in $BUILD failed; see $BUILD/bench-build.log" >&2
+    exit 1
+fi
+BERTH_NET=${BERTH_NET:-$PWD/$BUILD/netbackend/berth-net}
 RUNNER=$PWD/$BUILD/bench/bench-run
 FLOOR=$PWD/$BUILD/bench/veth-floor
+for f in "$BERTH_NET" "$RUNNER" "$FLOOR"; do
+    [[ -x $f ]] || { echo "$0: $f not built" >&2; exit 1; }
+done
 
 WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
 P="berth-b$$"
 NAMESPACES_FILE=$WORK/namespaces
 : >"$NAMESPACES_FILE"
+# a read-only look at the machine's own network, to prove we left it alone
+ip -o link show | awk '{ print $2 }' | sort >"$WORK/own-links.before"
+nft list tables 2>/dev/null | sort >"$WORK/own-nft.before" || true
 
 cleanup() {
     local ns
@@ -47,26 +113,44 @@ cleanup() {
         done <"$NAMESPACES_FILE"
     fi
     if [[ -n ${KEEP_RAW:-} ]]; then
-        mkdir -p "$KEEP_RAW" && cp "$WORK"/*.tsv "$KEEP_RAW"/ 2>/dev/null || true
+        mkdir -p "$KEEP_RAW" && cp "$WORK"/*.tsv "$WORK"/*.err "$KEEP_RAW"/ 2>/dev/null || true
     fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-# world IMPL: host + outside + N container namespaces, all in one ip batch
+# settle: wait (at most 20 s) until the CPUs are idle, so that the kernel's
+# asynchronous clean-up of the previous world's namespaces does not run
+# during the next measurement
+settle() {
+    local i a b
+    for ((i = 0; i < 40; i++)); do
+        a=$(awk '/^cpu / { print $2+$3+$4+$7+$8, $5+$6 }' /proc/stat)
+        sleep 0.5
+        b=$(awk '/^cpu / { print $2+$3+$4+$7+$8, $5+$6 }' /proc/stat)
+        awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
+            busy = y[1] - x[1]; idle = y[2] - x[2]
+            exit !(busy + idle > 0 && busy / (busy + idle) < 0.10) }' && return 0
+        ((i == 0)) && echo "  (waiting for the CPUs to become idle ...)" >&2
+    done
+    echo "  (the machine did not become idle in 20 s; measuring anyway)" >&2
+}
+
+# world TAG COUNT: host + outside + COUNT container namespaces
 world() {
-    local impl=$1 i h="$P-$impl-host" o="$P-$impl-outside"
-    {
-        echo "netns add $h"
-        echo "netns add $o"
-        for ((i = 1; i <= N; i++)); do echo "netns add $P-$impl-c$i"; done
-    } >"$WORK/ns.batch"
-    ip -batch "$WORK/ns.batch"
+    local tag=$1 count=$2 i h="$P-$1-host" o="$P-$1-outside"
     {
         echo "$h"
         echo "$o"
-        for ((i = 1; i <= N; i++)); do echo "$P-$impl-c$i"; done
+        for ((i = 1; i <= count; i++)); do echo "$P-$tag-c$i"; done
     } >>"$NAMESPACES_FILE"
+    {
+        echo "netns add $h"
+        echo "netns add $o"
+        for ((i = 1; i <= count; i++)); do echo "netns add $P-$tag-c$i"; done
+    } >"$WORK/ns.batch"
+    ip -batch "$WORK/ns.batch"
     ip -n "$h" link set lo up
     ip -n "$h" link add vout type veth peer name eth0 netns "$o"
     ip -n "$h" addr add 198.18.0.1/24 dev vout
@@ -77,130 +161,290 @@ world() {
 }
 
 destroy_world() {
-    local impl=$1 ns
-    grep "^$P-$impl-" "$NAMESPACES_FILE" | sed 's/^/netns del /' >"$WORK/del.batch" || true
+    local tag=$1
+    grep "^$P-$tag-" "$NAMESPACES_FILE" | sed 's/^/netns del /' >"$WORK/del.batch" || true
     ip -batch "$WORK/del.batch" 2>/dev/null || true
-    grep -v "^$P-$impl-" "$NAMESPACES_FILE" >"$WORK/ns.left" || true
+    grep -v "^$P-$tag-" "$NAMESPACES_FILE" >"$WORK/ns.left" || true
     mv "$WORK/ns.left" "$NAMESPACES_FILE"
 }
 
 ip_of() { echo "10.89.$(($1 / 250)).$(($1 % 250 + 2))"; }
 
-# documents IMPL: one NetworkOptions file per container (Podman 4.3 shape)
-documents() {
-    local impl=$1 i id
-    for ((i = 1; i <= N; i++)); do
-        id=$(printf '%064x' "$i")
-        printf '{"container_id":"%s","container_name":"bench%d","networks":{"bench":{"static_ips":["%s"],"aliases":["%s"],"interface_name":"eth0"}},"network_info":{"bench":{"name":"bench","id":"%s","driver":"bridge","network_interface":"podman1","created":"2024-01-01T00:00:00Z","subnets":[{"subnet":"10.89.0.0/16","gateway":"10.89.0.1"}],"ipv6_enabled":false,"internal":false,"dns_enabled":false,"ipam_options":{"driver":"host-local"}}}}\n' \
-            "$id" "$i" "$(ip_of "$i")" "${id:0:12}" "$(printf '%064x' 4242)" >"$WORK/$impl-c$i.json"
-    done
+# document FILE I PORTS-JSON: the NetworkOptions of container I (Podman 4.3 shape)
+document() {
+    local id
+    id=$(printf '%064x' "$2")
+    printf '{"container_id":"%s","container_name":"bench%d","port_mappings":%s,"networks":{"bench":{"static_ips":["%s"],"aliases":["%s"],"interface_name":"eth0"}},"network_info":{"bench":{"name":"bench","id":"%s","driver":"bridge","network_interface":"podman1","created":"2024-01-01T00:00:00Z","subnets":[{"subnet":"10.89.0.0/16","gateway":"10.89.0.1"}],"ipv6_enabled":false,"internal":false,"dns_enabled":false,"ipam_options":{"driver":"host-local"}}}}\n' \
+        "$id" "$2" "$3" "$(ip_of "$2")" "${id:0:12}" "$(printf '%064x' 4242)" >"$1"
 }
 
-# run_impl IMPL BIN: setup 1..N, teardown 1..N
-run_impl() {
-    local impl=$1 bin=$2 i
-    world "$impl"
-    documents "$impl"
-    mkdir -p "$WORK/$impl-config"
-    : >"$WORK/$impl.plan"
-    for ((i = 1; i <= N; i++)); do
-        printf 'setup\t%s\tsetup\t/run/netns/%s\n' "$WORK/$impl-c$i.json" "$P-$impl-c$i" >>"$WORK/$impl.plan"
-    done
-    for ((i = 1; i <= N; i++)); do
-        printf 'teardown\t%s\tteardown\t/run/netns/%s\n' "$WORK/$impl-c$i.json" "$P-$impl-c$i" >>"$WORK/$impl.plan"
-    done
-    echo "  $impl: $N setups + $N teardowns ..." >&2
-    ip netns exec "$P-$impl-host" env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus \
-        "$RUNNER" -p "$WORK/$impl.plan" -o "$WORK/$impl.tsv" -- \
-        "$bin" --config "$WORK/$impl-config" --rootless=false \
-        --aardvark-binary="$WORK/no-aardvark-dns" || echo "  $impl: some calls failed" >&2
-    destroy_world "$impl"
+pm() { # HOST_PORT CONTAINER_PORT RANGE
+    printf '[{"host_ip":"","container_port":%d,"host_port":%d,"range":%d,"protocol":"tcp"}]' "$2" "$1" "$3"
 }
 
-# run_floor: the same sequence with veth-floor (the bridge exists already)
+# measure TAG PROGRAM [ARGS...]: run plan $WORK/TAG.plan in TAG's host netns
+measure() {
+    local tag=$1
+    shift
+    env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus \
+        timeout -k 5 900 "$RUNNER" -n "/run/netns/$P-$tag-host" -t "$CALL_TIMEOUT" \
+        -e "$WORK/$tag.err" -p "$WORK/$tag.plan" -o "$WORK/$tag.tsv" -- "$@" ||
+        echo "  $tag: some calls failed (see KEEP_RAW=DIR, $tag.err)" >&2
+}
+
+impl_bin() { case $1 in berth) echo "$BERTH_NET" ;; netavark) echo "$NETAVARK_BIN" ;; esac; }
+
+# run_seq MODE IMPL COUNT: setup 1..COUNT, teardown 1..COUNT (MODE plain|ports)
+run_seq() {
+    local mode=$1 impl=$2 count=$3 tag="$1-$2" i ports
+    settle
+    world "$tag" "$count"
+    mkdir -p "$WORK/$tag-config"
+    : >"$WORK/$tag.plan"
+    for ((i = 1; i <= count; i++)); do
+        ports=null
+        [[ $mode == ports ]] && ports=$(pm $((10000 + i)) 80 1)
+        document "$WORK/$tag-c$i.json" "$i" "$ports"
+        printf 'setup\t%s\tsetup\t/run/netns/%s\n' "$WORK/$tag-c$i.json" "$P-$tag-c$i" >>"$WORK/$tag.plan"
+    done
+    for ((i = 1; i <= count; i++)); do
+        printf 'teardown\t%s\tteardown\t/run/netns/%s\n' "$WORK/$tag-c$i.json" "$P-$tag-c$i" >>"$WORK/$tag.plan"
+    done
+    echo "  $mode/$impl: $count setups + $count teardowns ..." >&2
+    measure "$tag" "$(impl_bin "$impl")" --config "$WORK/$tag-config" --rootless=false \
+        --aardvark-binary="$WORK/no-aardvark-dns"
+    destroy_world "$tag"
+}
+
+# run_range IMPL: c1 (no ports) joins, then c2 with a 1000-port range is set
+# up and torn down RANGE_REPS times, then c1 leaves
+run_range() {
+    local impl=$1 tag="range-$1" i
+    settle
+    world "$tag" 2
+    mkdir -p "$WORK/$tag-config"
+    document "$WORK/$tag-c1.json" 1 null
+    document "$WORK/$tag-c2.json" 2 "$(pm 20000 30000 1000)"
+    {
+        printf 'join\t%s\tsetup\t/run/netns/%s\n' "$WORK/$tag-c1.json" "$P-$tag-c1"
+        for ((i = 1; i <= RANGE_REPS; i++)); do
+            printf 'setup\t%s\tsetup\t/run/netns/%s\n' "$WORK/$tag-c2.json" "$P-$tag-c2"
+            printf 'teardown\t%s\tteardown\t/run/netns/%s\n' "$WORK/$tag-c2.json" "$P-$tag-c2"
+        done
+        printf 'leave\t%s\tteardown\t/run/netns/%s\n' "$WORK/$tag-c1.json" "$P-$tag-c1"
+    } >"$WORK/$tag.plan"
+    echo "  range/$impl: $RANGE_REPS x (setup + teardown) with 1000 ports ..." >&2
+    measure "$tag" "$(impl_bin "$impl")" --config "$WORK/$tag-config" --rootless=false \
+        --aardvark-binary="$WORK/no-aardvark-dns"
+    destroy_world "$tag"
+}
+
+# run_floor COUNT: the same sequence with veth-floor (the bridge exists already)
 run_floor() {
-    local impl=floor i h
-    world "$impl"
-    h="$P-$impl-host"
+    local count=$1 tag=floor i h
+    settle
+    world "$tag" "$count"
+    h="$P-$tag-host"
     ip -n "$h" link add podman1 type bridge
     ip -n "$h" addr add 10.89.0.1/16 dev podman1
     ip -n "$h" link set podman1 up
-    : >"$WORK/$impl.plan"
-    for ((i = 1; i <= N; i++)); do
+    : >"$WORK/$tag.plan"
+    for ((i = 1; i <= count; i++)); do
         printf 'setup\t/dev/null\tadd\t/run/netns/%s\tveth%d\tpodman1\teth0\t%s/16\t10.89.0.1\n' \
-            "$P-$impl-c$i" "$i" "$(ip_of "$i")" >>"$WORK/$impl.plan"
+            "$P-$tag-c$i" "$i" "$(ip_of "$i")" >>"$WORK/$tag.plan"
     done
-    for ((i = 1; i <= N; i++)); do
-        printf 'teardown\t/dev/null\tdel\t/run/netns/%s\teth0\n' "$P-$impl-c$i" >>"$WORK/$impl.plan"
+    for ((i = 1; i <= count; i++)); do
+        printf 'teardown\t/dev/null\tdel\t/run/netns/%s\teth0\n' "$P-$tag-c$i" >>"$WORK/$tag.plan"
     done
-    echo "  floor: $N veth adds + $N deletes ..." >&2
-    ip netns exec "$h" "$RUNNER" -p "$WORK/$impl.plan" -o "$WORK/$impl.tsv" -- "$FLOOR" ||
-        echo "  floor: some calls failed" >&2
-    destroy_world "$impl"
+    echo "  floor: $count veth adds + $count deletes ..." >&2
+    measure "$tag" "$FLOOR"
+    destroy_world "$tag"
 }
 
-# stat FILE LABEL FROM TO WHAT: WHAT in (median p95 mean) of calls FROM..TO
-# (1-based within LABEL), in ms with 2 decimals
+# stat TSV LABEL FROM TO WHAT: WHAT (median p95) of calls FROM..TO (1-based
+# within LABEL), in ms with 2 decimals; "-" when there is no such call
 stat() {
-    awk -F'\t' -v l="$2" '$1 == l { n++; if (n >= '"$3"' && n <= '"$4"') print $3 }' "$1" | sort -n |
-        awk -v what="$5" '{ v[NR] = $1; s += $1 }
+    [[ -f $1 ]] || { echo -; return; }
+    awk -F'\t' -v l="$2" -v from="$3" -v to="$4" '$1 == l { n++; if (n >= from && n <= to) print $3 }' "$1" |
+        sort -n |
+        awk -v what="$5" '{ v[NR] = $1 }
             END { if (NR == 0) { print "-"; exit }
                   if (what == "median") x = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-                  else if (what == "p95") { i = int(NR * 0.95 + 0.999); if (i < 1) i = 1; x = v[i] }
-                  else x = s / NR
+                  else { i = int(NR * 0.95 + 0.999); if (i < 1) i = 1; x = v[i] }
                   printf "%.2f", x / 1000 }'
 }
 
-failures() { awk -F'\t' '$4 != 0 { n++ } END { print n + 0 }' "$1"; }
+failures() { [[ -f $1 ]] && awk -F'\t' '$4 != 0 { n++ } END { print n + 0 }' "$1" || echo -; }
 
-echo "berth setup/teardown benchmark: N=$N containers on one network ($(nproc) CPUs, kernel $(uname -r))" >&2
-impls=()
-run_impl berth "$BERTH_NET"
-impls+=(berth)
-if [[ -n $NETAVARK_BIN && -x $NETAVARK_BIN ]]; then
-    run_impl netavark "$NETAVARK_BIN"
-    impls+=(netavark)
-fi
-run_floor
-impls+=(floor)
-
-row() { # TITLE LABEL FROM TO WHAT
-    local impl v vals=() b n f
-    for impl in "${impls[@]}"; do
-        v=$(stat "$WORK/$impl.tsv" "$2" "$3" "$4" "$5")
-        vals+=("$v")
-    done
-    printf '%-30s' "$1"
-    for v in "${vals[@]}"; do printf '%12s' "$v"; done
-    b=${vals[0]} f=${vals[${#vals[@]} - 1]}
-    if [[ ${#impls[@]} -eq 3 ]]; then
-        n=${vals[1]}
-        awk -v b="$b" -v n="$n" -v f="$f" 'BEGIN {
-            if (b > 0 && n != "-") printf "%15.1fx", n / b; else printf "%16s", "-"
-            if (f > 0) printf "%15.2fx\n", b / f; else printf "%16s\n", "-" }'
-    else
-        awk -v b="$b" -v f="$f" 'BEGIN { if (f > 0) printf "%15.2fx\n", b / f; else printf "%16s\n", "-" }'
-    fi
+ratio() { # A B: A/B with 2 decimals, "-" when either is missing
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 <= 0) print "-"; else printf "%.2f", a / b }'
 }
 
+# the columns of a table: berth, netavark (when run), floor
+declare -A COUNT
+COLS=()
+
+# row TITLE LABEL FROM TO WHAT: FROM/TO may use n (that column's own count)
+row() {
+    local impl f t vals=() b nv fl
+    for impl in "${COLS[@]}"; do
+        local n=${COUNT[$impl]}
+        f=$(($(sed "s/n/$n/g" <<<"$3")))
+        t=$(($(sed "s/n/$n/g" <<<"$4")))
+        vals+=("$(stat "$WORK/$TABLE-$impl.tsv" "$2" "$f" "$t" "$5")")
+    done
+    printf '%-32s' "$1"
+    for v in "${vals[@]}"; do printf '%10s' "$v"; done
+    b=${vals[0]} nv=- fl=${vals[${#vals[@]} - 1]}
+    [[ ${COLS[1]:-} == netavark ]] && nv=${vals[1]}
+    printf '%16s%13s\n' "$(ratio "$nv" "$b")x" "$(ratio "$b" "$fl")x"
+}
+
+header() {
+    local impl
+    printf '%-32s' "ms (fork+exec+wait)"
+    for impl in "${COLS[@]}"; do printf '%10s' "$impl"; done
+    printf '%16s%13s\n' "netavark/berth" "berth/floor"
+    printf '%-32s' "containers (N)"
+    for impl in "${COLS[@]}"; do printf '%10s' "${COUNT[$impl]}"; done
+    echo
+}
+
+fails_row() {
+    local impl
+    printf '%-32s' "failed calls"
+    for impl in "${COLS[@]}"; do printf '%10s' "$(failures "$WORK/$TABLE-$impl.tsv")"; done
+    echo
+}
+
+# goal TEXT VALUE OP LIMIT: print PASS/FAIL; VALUE "-" is n/a
+NPASS=0 NFAIL=0
+goal() {
+    local verdict
+    if [[ $2 == - || $4 == - ]]; then
+        verdict="n/a "
+    elif awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN { exit !(op == "<" ? v < l : op == "<=" ? v <= l : v >= l) }'; then
+        verdict=PASS NPASS=$((NPASS + 1))
+    else
+        verdict=FAIL NFAIL=$((NFAIL + 1))
+    fi
+    printf '  %s  %-62s %s %s %s\n' "$verdict" "$1" "$2" "$3" "$4"
+}
+
+t_start=$SECONDS
+echo "berth setup/teardown benchmark: mode $MODE, N=$N ($(nproc) CPUs, kernel $(uname -r))" >&2
+FLOOR_N=$N
+run_floor "$FLOOR_N"
+
+if [[ $MODE == plain || $MODE == all ]]; then
+    run_seq plain berth "$N"
+    [[ -n $NETAVARK_BIN ]] && run_seq plain netavark "$NETAVARK_N"
+fi
+if [[ $MODE == ports || $MODE == all ]]; then
+    run_seq ports berth "$N"
+    [[ -n $NETAVARK_BIN ]] && run_seq ports netavark "$NETAVARK_PORTS_N"
+    run_range berth
+    [[ -n $NETAVARK_BIN ]] && run_range netavark
+fi
+# the floor's timings are the last column of both tables
+if [[ -f $WORK/floor.tsv ]]; then
+    cp "$WORK/floor.tsv" "$WORK/plain-floor.tsv"
+    cp "$WORK/floor.tsv" "$WORK/ports-floor.tsv"
+fi
+
+if [[ $MODE == plain || $MODE == all ]]; then
+    TABLE=plain
+    COUNT=([berth]=$N [netavark]=$NETAVARK_N [floor]=$FLOOR_N)
+    COLS=(berth)
+    [[ -n $NETAVARK_BIN ]] && COLS+=(netavark)
+    COLS+=(floor)
+    echo
+    echo "== containers without port mappings: setup 1..N, then teardown 1..N =="
+    header
+    row "setup: first (creates bridge)" setup 1 1 median
+    row "setup: median of 2..N" setup 2 n median
+    row "setup: p95 of 2..N" setup 2 n p95
+    row "setup: median of 1..10" setup 1 10 median
+    row "setup: median of N-9..N" setup n-9 n median
+    row "teardown: median of 1..N-1" teardown 1 n-1 median
+    row "teardown: p95 of 1..N-1" teardown 1 n-1 p95
+    row "teardown: median of 1..10" teardown 1 10 median
+    row "teardown: median of N-10..N-1" teardown n-10 n-1 median
+    row "teardown: last (deletes bridge)" teardown n n median
+    fails_row
+    f=$WORK/plain-berth.tsv nf=$WORK/plain-netavark.tsv fl=$WORK/plain-floor.tsv
+    bs=$(stat "$f" setup 2 "$N" median) bt=$(stat "$f" teardown 1 $((N - 1)) median)
+    echo "Goals (berth, N=$N):"
+    goal "setup median < 5 ms" "$bs" "<" 5
+    goal "netavark/berth setup median >= 10x" "$(ratio "$(stat "$nf" setup 2 "$NETAVARK_N" median)" "$bs")" ">=" 10
+    goal "berth/floor setup median <= 2.0x" "$(ratio "$bs" "$(stat "$fl" setup 2 "$FLOOR_N" median)")" "<=" 2.0
+    goal "berth/floor teardown median <= 1.3x" "$(ratio "$bt" "$(stat "$fl" teardown 1 $((FLOOR_N - 1)) median)")" "<=" 1.3
+    goal "first setup / median setup < 2x" "$(ratio "$(stat "$f" setup 1 1 median)" "$bs")" "<" 2
+    goal "last teardown / median teardown < 2x" "$(ratio "$(stat "$f" teardown "$N" "$N" median)" "$bt")" "<" 2
+    goal "setup growth: median N-9..N / median 1..10 <= 1.25x" \
+        "$(ratio "$(stat "$f" setup $((N - 9)) "$N" median)" "$(stat "$f" setup 1 10 median)")" "<=" 1.25
+    goal "teardown growth: median N-10..N-1 / median 1..10 <= 1.25x" \
+        "$(ratio "$(stat "$f" teardown $((N - 10)) $((N - 1)) median)" "$(stat "$f" teardown 1 10 median)")" "<=" 1.25
+fi
+
+if [[ $MODE == ports || $MODE == all ]]; then
+    TABLE=ports
+    COUNT=([berth]=$N [netavark]=$NETAVARK_PORTS_N [floor]=$FLOOR_N)
+    COLS=(berth)
+    [[ -n $NETAVARK_BIN ]] && COLS+=(netavark)
+    COLS+=(floor)
+    echo
+    echo "== one TCP port mapping per container (host port 10000+i -> 80): setup 1..N, teardown 1..N =="
+    [[ -n $NETAVARK_BIN && $NETAVARK_PORTS_N -lt $N ]] &&
+        echo "   (netavark runs only $NETAVARK_PORTS_N containers here: ~0.1 s per call; NETAVARK_PORTS_N=$N for more)"
+    echo "   (floor: the same veth-floor run as above, no firewall at all)"
+    header
+    row "setup: first (creates bridge)" setup 1 1 median
+    row "setup: median of 2..N" setup 2 n median
+    row "setup: p95 of 2..N" setup 2 n p95
+    row "setup: 10th" setup 10 10 median
+    row "setup: Nth" setup n n median
+    row "setup: median of 1..10" setup 1 10 median
+    row "setup: median of N-9..N" setup n-9 n median
+    row "teardown: median of 1..N-1" teardown 1 n-1 median
+    row "teardown: p95 of 1..N-1" teardown 1 n-1 p95
+    row "teardown: median of 1..10" teardown 1 10 median
+    row "teardown: median of N-10..N-1" teardown n-10 n-1 median
+    row "teardown: last (deletes bridge)" teardown n n median
+    fails_row
+    f=$WORK/ports-berth.tsv fl=$WORK/ports-floor.tsv
+    bs=$(stat "$f" setup 2 "$N" median) bt=$(stat "$f" teardown 1 $((N - 1)) median)
+    echo "Goals (berth, N=$N):"
+    goal "setup with one mapping: median < 5 ms" "$bs" "<" 5
+    goal "teardown with one mapping: berth/floor median <= 1.3x" \
+        "$(ratio "$bt" "$(stat "$fl" teardown 1 $((FLOOR_N - 1)) median)")" "<=" 1.3
+    goal "setup growth: median N-9..N / median 1..10 <= 1.25x" \
+        "$(ratio "$(stat "$f" setup $((N - 9)) "$N" median)" "$(stat "$f" setup 1 10 median)")" "<=" 1.25
+    echo "  (info) single calls, noisy: Nth/10th setup = $(ratio "$(stat "$f" setup "$N" "$N" median)" "$(stat "$f" setup 10 10 median)")x"
+
+    echo
+    echo "== one container with a 1000-port range (host 20000-20999 -> 30000-30999), $RANGE_REPS times =="
+    printf '%-32s%10s%10s%16s\n' "ms (fork+exec+wait)" berth netavark "netavark/berth"
+    for spec in "setup: first|setup|1|1|median" "setup: median|setup|1|$RANGE_REPS|median" \
+        "teardown: median|teardown|1|$RANGE_REPS|median"; do
+        IFS='|' read -r title label from to what <<<"$spec"
+        b=$(stat "$WORK/range-berth.tsv" "$label" "$from" "$to" "$what")
+        nv=$(stat "$WORK/range-netavark.tsv" "$label" "$from" "$to" "$what")
+        printf '%-32s%10s%10s%16s\n' "$title" "$b" "$nv" "$(ratio "$nv" "$b")x"
+    done
+    printf '%-32s%10s%10s\n' "failed calls" "$(failures "$WORK/range-berth.tsv")" "$(failures "$WORK/range-netavark.tsv")"
+    echo "Goals (berth):"
+    goal "1000-port range setup: median < 20 ms" "$(stat "$WORK/range-berth.tsv" setup 1 "$RANGE_REPS" median)" "<" 20
+fi
+
 echo
-printf '%-30s' "ms (fork+exec+wait)"
-for impl in "${impls[@]}"; do printf '%12s' "$impl"; done
-if [[ ${#impls[@]} -eq 3 ]]; then printf '%16s%16s\n' "netavark/berth" "berth/floor"; else printf '%16s\n' "berth/floor"; fi
-last=$N
-row "setup: first (creates bridge)" setup 1 1 median
-row "setup: median of 2..N" setup 2 "$last" median
-row "setup: p95 of 2..N" setup 2 "$last" p95
-row "setup: median of 1..10" setup 1 10 median
-row "setup: median of N-9..N" setup $((N - 9)) "$N" median
-row "teardown: median of 1..N-1" teardown 1 $((N - 1)) median
-row "teardown: p95 of 1..N-1" teardown 1 $((N - 1)) p95
-row "teardown: median of 1..10" teardown 1 10 median
-row "teardown: median of N-10..N-1" teardown $((N - 10)) $((N - 1)) median
-row "teardown: last (deletes bridge)" teardown "$N" "$N" median
-printf '%-30s' "failed calls"
-for impl in "${impls[@]}"; do printf '%12s' "$(failures "$WORK/$impl.tsv")"; done
-echo
-echo
-echo "Goals: berth setup median < 5 ms; berth teardown median within 1.3x of the floor."
-echo "The floor's first setup/last teardown have no bridge work (it is pre-created)."
+echo "Notes: the floor's first setup/last teardown have no bridge work (its bridge is pre-created)."
+echo "Growth goals allow 25 % for noise (medians of 10 calls). Run took $((SECONDS - t_start)) s."
+echo "Goals: $NPASS passed, $NFAIL failed."
+
+# the machine's own network must be exactly as we found it
+ip -o link show | awk '{ print $2 }' | sort >"$WORK/own-links.after"
+nft list tables 2>/dev/null | sort >"$WORK/own-nft.after" || true
+if ! cmp -s "$WORK/own-links.before" "$WORK/own-links.after" || ! cmp -s "$WORK/own-nft.before" "$WORK/own-nft.after"; then
+    echo "WARNING: the machine's own links or nftables tables changed during the run (another process?)" >&2
+fi
