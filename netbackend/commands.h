@@ -37,3 +37,10 @@ int nv_cmd_firewall_reload(const struct nv_ctx *ctx, struct berth_error **reterr
 /* Best effort: keeps going after errors and reports all of them at the end. */
 int nv_cmd_teardown(const struct nv_ctx *ctx, const char *netns_path, const struct nv_options *o,
 		    struct berth_error **reterr);
+/*
+ * Rewrite the upstream servers of a DNS-enabled network (line 1 of its
+ * aardvark-dns file; n_dns == 0 clears them) and SIGHUP the server. No
+ * binary or no file: nothing to do.
+ */
+int nv_cmd_update(const struct nv_ctx *ctx, const char *network, const struct berth_ip *dns,
+		  size_t n_dns, struct berth_error **reterr);

@@ -43,6 +43,7 @@ static bool arg_rootless;
 static const char *arg_aardvark = DEFAULT_AARDVARK;
 static const char *arg_firewall_driver;
 static const char *arg_dns_servers;
+static char *arg_dns_joined; /* arg_dns_servers when the flag was repeated */
 
 static const char *target_triple(void)
 {
@@ -298,16 +299,59 @@ static int cmd_teardown(const char *netns)
 	return EXIT_SUCCESS;
 }
 
+/*
+ * --network-dns-servers, comma separated (and repeatable, as 2.x): empty
+ * items are skipped, so "" clears the list. A bad address is a usage error,
+ * as clap makes it.
+ */
+static int parse_dns_servers(struct berth_ip *ret, size_t max, size_t *ret_n)
+{
+	_cleanup_free_ char *copy = strdup(arg_dns_servers);
+	char *save = NULL;
+	size_t n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			return usage_error("invalid value '%s' for '--network-dns-servers "
+					   "<NETWORK_DNS_SERVERS>': more than %zu servers",
+					   arg_dns_servers, max);
+		if (berth_ip_parse(tok, &ret[n]) < 0)
+			return usage_error("invalid value '%s' for '--network-dns-servers "
+					   "<NETWORK_DNS_SERVERS>': invalid IP address syntax",
+					   tok);
+		n++;
+	}
+	*ret_n = n;
+	return 0;
+}
+
 static int cmd_update(const char *network)
 {
 	_cleanup_berth_error_ struct berth_error *err = NULL;
-	uint16_t port;
+	struct berth_ip dns[NV_MAX_DNS_SERVERS];
+	size_t n_dns = 0;
+	struct nv_ctx ctx;
+	int r;
 
-	if (get_dns_port(&port, &err) < 0 || get_config("update", &err) < 0)
+	r = parse_dns_servers(dns, ARRAY_SIZE(dns), &n_dns);
+	if (r == -ENOMEM) {
+		berth_error_set(&err, ENOMEM, "out of memory");
+		return emit_error(err);
+	}
+	if (r != 0)
+		return r; /* usage error, already printed */
+	/* No firewall here: NETAVARK_FW is not looked at. */
+	ctx = (struct nv_ctx){ .config_dir = arg_config,
+			       .rootless = arg_rootless,
+			       .aardvark_binary = arg_aardvark };
+	if (get_dns_port(&ctx.dns_port, &err) < 0 || get_config("update", &err) < 0)
 		return emit_error(err);
 	log_debug("update %s --network-dns-servers %s", network, arg_dns_servers);
-	berth_error_set(&err, EOPNOTSUPP, "update is not supported yet by berth-net");
-	return emit_error(err);
+	if (nv_cmd_update(&ctx, network, dns, n_dns, &err) < 0)
+		return emit_error(err);
+	return EXIT_SUCCESS;
 }
 
 static int cmd_firewall_reload(void)
@@ -397,7 +441,16 @@ int main(int argc, char **argv)
 				  optarg);
 			break;
 		case OPT_NETWORK_DNS_SERVERS:
-			arg_dns_servers = optarg;
+			/* Repeated (2.x): one comma-joined list. */
+			if (arg_dns_servers) {
+				char *j = NULL;
+				if (asprintf(&j, "%s,%s", arg_dns_servers, optarg) < 0)
+					return EXIT_FAILURE;
+				free(arg_dns_joined);
+				arg_dns_servers = arg_dns_joined = j;
+			} else {
+				arg_dns_servers = optarg;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -6,10 +6,14 @@
  * nv_options_parse() before we get here. We take the config-directory lock,
  * open both namespaces, bring up the container's loopback, then run each
  * network's driver in input order. Every change pushes its inverse on the undo
- * log. The firewall changes of all networks are collected into one nftables
- * batch and committed last as a single transaction. If anything fails, the undo
- * log is replayed in reverse and the original error is reported.
+ * log. Then the DNS entries of the DNS-enabled bridge networks are written
+ * and the DNS server is reloaded or started (aardvark.c). The firewall changes
+ * of all networks are collected into one nftables batch and committed last as
+ * a single transaction: if that fails, the DNS entries are removed again. If
+ * anything fails, the undo log is replayed in reverse and the original error
+ * is reported, so a failed setup leaves nothing behind.
  */
+#include "aardvark.h"
 #include "driver.h"
 
 #include "basic/cleanup.h"
@@ -302,16 +306,20 @@ int nv_container_configure(struct nv_setup *s, const struct nv_per_network *pn, 
 	return 0;
 }
 
-static void status_dns(const struct nv_options *o, const struct nv_network *n,
+/*
+ * A DNS-enabled bridge network names the DNS server's listen addresses and
+ * the search domain, as netavark does, whether or not the server binary
+ * exists. Without network DNS, the container's own servers are reported.
+ */
+static void status_dns(const struct nv_options *o, const struct nv_dns_net *dns,
 		       struct nv_status_net *st)
 {
-	/*
-	 * DNS-enabled networks get their server with berth-dns (a later
-	 * change); until then they report no DNS, like netavark without its
-	 * aardvark-dns binary. Without network DNS, the container's own
-	 * servers are reported, as netavark does.
-	 */
-	if (!n->dns_enabled && o->n_dns_servers) {
+	if (dns) {
+		st->dns_server_ips = dns->listen;
+		st->n_dns_server_ips = dns->n_listen;
+		st->dns_search_domains = nv_dns_search_domains;
+		st->n_dns_search_domains = ARRAY_SIZE(nv_dns_search_domains);
+	} else if (o->n_dns_servers) {
 		st->dns_server_ips = o->dns_servers;
 		st->n_dns_server_ips = o->n_dns_servers;
 	}
@@ -392,17 +400,16 @@ int nv_cmd_setup(const struct nv_ctx *ctx, const char *netns_path, const struct 
 		 char **ret_json, struct berth_error **reterr)
 {
 	struct nv_setup s = { .ctx = ctx, .opts = o };
+	struct nv_dns dns = NV_DNS_INIT;
 	_cleanup_close_ int lockfd = -1;
 	_cleanup_free_ struct nv_status_net *status = NULL;
+	/* Indexes of the DNS entries per network (-1: none); dns.nets may move while it grows. */
+	_cleanup_free_ ssize_t *dns_of = NULL;
 	int r;
 
-	for (size_t i = 0; i < o->n_networks; i++)
-		if (o->networks[i].network->dns_enabled)
-			log_info("network %s: DNS is not provided by this berth-net yet, ignoring",
-				 o->networks[i].name);
-
+	dns_of = calloc(o->n_networks ? o->n_networks : 1, sizeof(*dns_of));
 	status = calloc(o->n_networks ? o->n_networks : 1, sizeof(*status));
-	if (!status)
+	if (!status || !dns_of)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
 
 	r = nv_open_netns(netns_path, &s.ctr, reterr);
@@ -444,9 +451,16 @@ int nv_cmd_setup(const struct nv_ctx *ctx, const char *netns_path, const struct 
 	for (size_t i = 0; i < o->n_networks; i++) {
 		const struct nv_per_network *pn = &o->networks[i];
 		status[i].name = pn->name;
+		dns_of[i] = -1;
 		switch (pn->network->driver) {
 		case NV_DRIVER_BRIDGE:
 			r = nv_bridge_setup(&s, pn, &status[i], reterr);
+			if (r >= 0 && pn->network->dns_enabled) {
+				struct nv_dns_net *e;
+				r = nv_dns_prepare(&s, &dns, pn, &e, reterr);
+				if (r >= 0)
+					dns_of[i] = (ssize_t)(e - dns.nets);
+			}
 			break;
 		case NV_DRIVER_MACVLAN:
 		case NV_DRIVER_IPVLAN:
@@ -458,12 +472,24 @@ int nv_cmd_setup(const struct nv_ctx *ctx, const char *netns_path, const struct 
 		}
 		if (r < 0)
 			goto rollback;
-		status_dns(o, pn->network, &status[i]);
 	}
+	for (size_t i = 0; i < o->n_networks; i++)
+		status_dns(o, dns_of[i] >= 0 ? &dns.nets[dns_of[i]] : NULL, &status[i]);
 
-	r = setup_firewall(&s, reterr);
+	/*
+	 * DNS before the firewall: the firewall commit cannot be undone in
+	 * one step, the DNS entries can (the aardvark lock is held until the
+	 * end, so nobody sees them come and go).
+	 */
+	r = nv_dns_commit(ctx, o, &dns, reterr);
 	if (r < 0)
 		goto rollback;
+
+	r = setup_firewall(&s, reterr);
+	if (r < 0) {
+		nv_dns_rollback(ctx, o, &dns);
+		goto rollback;
+	}
 
 	*ret_json = nv_status_to_json(status, o->n_networks);
 	if (!*ret_json) {
@@ -477,6 +503,7 @@ rollback:
 	log_debug("setup failed, rolling back %zu step(s)", s.n_undo);
 	undo_run(&s);
 out:
+	nv_dns_done(&dns);
 	setup_done(&s);
 	return r;
 }

@@ -5,14 +5,16 @@
  * Every network is torn down even when an earlier one failed; all errors are
  * reported together at the end. A container namespace that is already gone is
  * fine: the host side is still cleaned up. A second teardown of the same
- * container finds nothing to do and succeeds. Order: the container's
- * interfaces (except a veth that is its bridge's last port), then the firewall
+ * container finds nothing to do and succeeds. Order: the container's DNS
+ * entries (and a SIGHUP to the DNS server, as netavark does first), the
+ * container's interfaces (except a veth that is its bridge's last port), then the firewall
  * in one transaction (this container's port forwards, the elements of the
  * networks left empty, or the whole table when no network is left), then the
  * empty bridges together with their last veths in one kernel batch (one RCU
  * grace period instead of one per link). As netavark 2.1: firewall before
  * bridge, so no forwarded packet is routed past a bridge that is gone.
  */
+#include "aardvark.h"
 #include "driver.h"
 
 #include "basic/cleanup.h"
@@ -81,6 +83,8 @@ int nv_cmd_teardown(const struct nv_ctx *ctx, const char *netns_path, const stru
 		r = lockfd;
 		goto out;
 	}
+
+	nv_dns_teardown(&t);
 
 	empty = calloc(o->n_networks ? o->n_networks : 1, sizeof(*empty));
 	doomed = calloc(2 * (o->n_networks ? o->n_networks : 1), sizeof(*doomed));
