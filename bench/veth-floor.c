@@ -8,8 +8,15 @@
  *       create a veth pair: HOSTIF up in BRIDGE in the current netns, CTRIF
  *       in NETNS; then, inside NETNS, add ADDR/PLEN to CTRIF, set it up and
  *       add a default route via GATEWAY (4 requests).
+ *   veth-floor first NETNS HOSTIF BRIDGE CTRIF ADDR/PLEN GATEWAY BRADDR/PLEN
+ *       the first container: create BRIDGE (down), add BRADDR/PLEN to it, set
+ *       it up (3 requests), then the same as add.
  *   veth-floor del NETNS CTRIF
  *       delete CTRIF inside NETNS (which deletes the pair).
+ *   veth-floor last HOSTIF BRIDGE
+ *       the last container: put HOSTIF and BRIDGE (both in the current netns)
+ *       in one link group and delete the group with one RTM_DELLINK, so the
+ *       kernel unregisters both in one batch (3 requests).
  *
  * Exit 0 on success, 1 with a message on stderr otherwise.
  */
@@ -176,6 +183,86 @@ static int cmd_add(char **argv)
 	return 0;
 }
 
+static void set_group(const char *ifname, uint32_t group)
+{
+	struct nlmsghdr *nlh = msg_new(RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	talk(nlh, "set link group");
+}
+
+static int cmd_first(char **argv)
+{
+	const char *bridge = argv[2];
+	char addr[64];
+	struct in_addr a;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct ifaddrmsg *ifa;
+	struct nlattr *linkinfo;
+	unsigned int br;
+	char *slash;
+
+	snprintf(addr, sizeof(addr), "%s", argv[6]);
+	slash = strchr(addr, '/');
+	if (!slash)
+		die("bridge address needs /prefix", EINVAL);
+	*slash = '\0';
+	if (inet_pton(AF_INET, addr, &a) != 1)
+		die("bad bridge address", EINVAL);
+
+	nl_open();
+	nlh = msg_new(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, bridge);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, linkinfo);
+	talk(nlh, "create bridge");
+	br = if_nametoindex(bridge);
+	if (!br)
+		die(bridge, errno);
+
+	nlh = msg_new(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (unsigned char)atoi(slash + 1);
+	ifa->ifa_index = br;
+	mnl_attr_put(nlh, IFA_LOCAL, sizeof(a), &a);
+	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(a), &a);
+	talk(nlh, "add bridge address");
+
+	nlh = msg_new(RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)br;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	talk(nlh, "set bridge up");
+	return cmd_add(argv);
+}
+
+static int cmd_last(char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	const uint32_t group = 4242;
+
+	nl_open();
+	set_group(argv[0], group);
+	set_group(argv[1], group);
+	nlh = msg_new(RTM_DELLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	talk(nlh, "delete link group");
+	return 0;
+}
+
 static int cmd_del(char **argv)
 {
 	struct nlmsghdr *nlh;
@@ -196,11 +283,17 @@ int main(int argc, char **argv)
 
 	if (argc == 8 && strcmp(argv[1], "add") == 0)
 		r = cmd_add(argv + 2);
+	else if (argc == 9 && strcmp(argv[1], "first") == 0)
+		r = cmd_first(argv + 2);
 	else if (argc == 4 && strcmp(argv[1], "del") == 0)
 		r = cmd_del(argv + 2);
+	else if (argc == 4 && strcmp(argv[1], "last") == 0)
+		r = cmd_last(argv + 2);
 	else {
 		fprintf(stderr, "usage: veth-floor add NETNS HOSTIF BRIDGE CTRIF ADDR/PLEN GATEWAY\n"
-				"       veth-floor del NETNS CTRIF\n");
+				"       veth-floor first NETNS HOSTIF BRIDGE CTRIF ADDR/PLEN GATEWAY BRADDR/PLEN\n"
+				"       veth-floor del NETNS CTRIF\n"
+				"       veth-floor last HOSTIF BRIDGE\n");
 		return 2;
 	}
 	if (nl)
