@@ -57,8 +57,12 @@ int dns_read_name(struct dns_cursor *c, uint8_t *ret)
 			if (pos + 1 >= c->len)
 				return -EBADMSG;
 			size_t target = ((size_t)(l & 0x3f) << 8) | c->data[pos + 1];
-			/* Strictly before the segment holding the pointer: targets decrease. */
-			if (target >= seg_start || ++hops > DNS_MAX_POINTERS)
+			/*
+			 * Strictly before the segment holding the pointer, so targets
+			 * decrease; never into the header, where no name can be.
+			 */
+			if (target >= seg_start || target < DNS_HEADER_SIZE ||
+			    ++hops > DNS_MAX_POINTERS)
 				return -EBADMSG;
 			if (!jumped) {
 				end = pos + 2;
