@@ -324,7 +324,8 @@ $(ctr_id c1) 10.89.0.2  c1,$(ctr_short c1),web
     wait_for 50 0.1 server_gone "$pid"
     wait_for 50 0.1 test ! -e "$ADV_DIR/aardvark.pid"
     # teardown is idempotent: no entries, no pid file, no server
-    dns_teardown_ok c1
+    # (netavark 1.4 is not: its second teardown fails)
+    is_control || dns_teardown_ok c1
 }
 
 @test "the server is started again after it exited" {
@@ -347,6 +348,7 @@ $(ctr_id c1) 10.89.0.2  c1,$(ctr_short c1),web
     NETAVARK_DNS_PORT=1053 dns_setup_ok c2
     local pid
     pid=$(server_pid)
+    our_server "$pid"
     assert_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "$ADV_BIN --config $ADV_DIR -p 1053 run " "argv"
     assert_resolves c1 10.89.0.1 c2 10.89.0.3
     if ! is_control; then
@@ -441,15 +443,13 @@ $(ctr_id c1) 10.89.0.2  c1,$(ctr_short c1)
 }
 
 @test "a server that fails to start: setup fails with its stderr and leaves nothing behind" {
+    berth_only "1.4 ignores the exit status of 'aardvark-dns run' (observed: setup succeeds)"
     fake_failing_server boom
     ctr_new c1
     ctr_join c1 dnsnet eth0 10.89.0.2
     snapshot host >"$WORLD/host.before"
     dns_setup c1
     assert_json_error "error while applying dns entries: aardvark-dns failed to start: boom"
-    if is_control; then
-        return 0 # netavark 1.4 does not roll back (protocol doc §2.5)
-    fi
     assert_eq "$(jq -r .error <<<"$output")" \
         "error while applying dns entries: aardvark-dns failed to start: boom" "message"
     assert_no_file dnsnet
@@ -461,12 +461,12 @@ $(ctr_id c1) 10.89.0.2  c1,$(ctr_short c1)
 }
 
 @test "a server that fails silently: 'exited unexpectedly without error message'" {
+    berth_only "1.4 ignores the exit status of 'aardvark-dns run' (observed: setup succeeds)"
     fake_failing_server ""
     ctr_new c1
     ctr_join c1 dnsnet eth0 10.89.0.2
     dns_setup c1
     assert_json_error "error while applying dns entries: aardvark-dns exited unexpectedly without error message"
-    is_control && return 0
     assert_no_file dnsnet
     assert_no_link host podman1
 }
