@@ -33,7 +33,8 @@ struct dns_listener {
 /*
  * Build the tables from every network file in config_dir (see
  * lib/dnsconf/aardvark.h). Unreadable or malformed files are logged and
- * skipped. `resolv` holds the host's upstream servers (from resolv.conf,
+ * skipped, as are dot files (the writer's temporary files), files beyond the
+ * 4096th and a second file for the same network name. `resolv` holds the host's upstream servers (from resolv.conf,
  * at most DNS_MAX_UPSTREAMS), copied into the tables.
  */
 int dns_tables_build(const char *config_dir, const struct berth_ip *resolv, size_t n_resolv,

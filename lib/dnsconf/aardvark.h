@@ -82,6 +82,10 @@ char *adv_format_container(const char *id, const struct berth_ip *v4, size_t n_v
  *    was deleted, 0 otherwise (also when it did not exist);
  *  - set_dns: rewrite line 1's second field (n_dns == 0 removes it); -ENOENT
  *    when the file does not exist.
+ * The temporary file is ".<filename>.<8 hex digits>" (mode 0644) in the same
+ * directory; readers skip dot files (network names never start with a dot).
+ * filename must not be empty, start with '.', or contain '/' (-EINVAL).
+ * A result larger than ADV_MAX_FILE is refused with -EFBIG.
  */
 int adv_file_add(int dirfd, const char *filename, const char *header, const char *line);
 int adv_file_remove(int dirfd, const char *filename, const char *container_id);
