@@ -319,6 +319,9 @@ _sctp_listening() { inns "$1" ss -HlnS "sport = :$2" 2>/dev/null | grep -q .; }
 }
 
 @test "forward target: the first non-internal network of the container" {
+    # netavark 1.4 set up the networks in hash-map order: it forwarded to
+    # mynet (the last one in the input) when checked
+    berth_only "netavark 1.4's choice among several networks does not follow the input order"
     net_new intnet podman9 10.89.9.0/24
     net_set intnet '.internal = true'
     net_new net2 podman2 10.89.2.0/24
@@ -336,9 +339,7 @@ _sctp_listening() { inns "$1" ss -HlnS "sport = :$2" 2>/dev/null | grep -q .; }
     done
     wait_for 50 0.1 _listening c1 80 3
     assert_eq "$(tcp_get outside "$HOST_IP4" 8080)" "via-net2" "outside -> 198.18.0.1:8080"
-    if ! is_control; then
-        assert_eq "$(berth_map_elems host pf4_any)" "tcp . 8080 : 10.89.2.2 . 80" "pf4_any"
-    fi
+    assert_eq "$(berth_map_elems host pf4_any)" "tcp . 8080 : 10.89.2.2 . 80" "pf4_any"
 }
 
 @test "same host port with another protocol or another host_ip is accepted" {
