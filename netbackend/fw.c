@@ -142,24 +142,24 @@ void nv_fw_flush_udp(const struct berth_fw_portmap *pm, size_t n)
 	}
 }
 
-static bool mappings_clash(const struct nv_port_mapping *a, const struct nv_port_mapping *b)
+/* Do two forwards use the same map keys (what nftables refuses with EEXIST)? */
+static bool forwards_clash(const struct berth_fw_portmap *a, const struct berth_fw_portmap *b)
 {
-	unsigned a_last = a->host_port + (a->range ? a->range : 1) - 1u;
-	unsigned b_last = b->host_port + (b->range ? b->range : 1) - 1u;
+	unsigned a_last = a->host_port + a->range - 1u, b_last = b->host_port + b->range - 1u;
 
-	if (a->protocol != b->protocol || a->host_port > b_last || b->host_port > a_last)
+	if (a->host_ip.family != b->host_ip.family || a->protocol != b->protocol ||
+	    a->host_port > b_last || b->host_port > a_last)
 		return false;
-	if (!a->host_ip.family || !b->host_ip.family)
-		return true; /* "" covers both families */
-	if (a->host_ip.family != b->host_ip.family)
-		return false;
-	return a->host_ip_any || b->host_ip_any || berth_ip_equal(&a->host_ip, &b->host_ip);
+	/* "any address" (unspecified) and a specific address live in different maps */
+	return berth_ip_equal(&a->host_ip, &b->host_ip);
 }
 
 struct owner_search {
 	const struct nv_options *self;
-	const struct nv_port_mapping *m;
-	char *owner; /* "name (id12)" */
+	const struct berth_fw_portmap *mine; /* the failing mapping's forwards */
+	size_t n_mine;
+	struct berth_fw_portmap *theirs;     /* scratch, NV_FW_MAX_PORTMAPS */
+	char *owner;                         /* "name (id12)" */
 };
 
 static int owner_cb(const struct nv_options *o, void *userdata)
@@ -168,13 +168,17 @@ static int owner_cb(const struct nv_options *o, void *userdata)
 
 	if (strcmp(o->container_id, os->self->container_id) == 0)
 		return 0;
-	for (size_t i = 0; i < o->n_port_mappings; i++) {
-		if (!mappings_clash(&o->port_mappings[i], os->m))
-			continue;
-		if (asprintf(&os->owner, "%s (%.12s)", o->container_name, o->container_id) < 0)
-			os->owner = NULL;
-		return -1; /* found: stop */
-	}
+	/* What that container really forwards (a mapping may have added nothing). */
+	int n = nv_fw_portmaps(o, os->theirs, NULL, NV_FW_MAX_PORTMAPS);
+	for (int i = 0; i < n; i++)
+		for (size_t j = 0; j < os->n_mine; j++) {
+			if (!forwards_clash(&os->theirs[i], &os->mine[j]))
+				continue;
+			if (asprintf(&os->owner, "%s (%.12s)", o->container_name,
+				     o->container_id) < 0)
+				os->owner = NULL;
+			return -1; /* found: stop */
+		}
 	return 0;
 }
 
@@ -182,30 +186,43 @@ int nv_fw_conflict_error(const struct nv_ctx *ctx, const struct nv_options *o, s
 			 struct berth_error **reterr)
 {
 	const struct nv_port_mapping *m = &o->port_mappings[mapping];
-	struct owner_search os = { .self = o, .m = m };
+	_cleanup_free_ struct berth_fw_portmap *all = calloc(NV_FW_MAX_PORTMAPS, sizeof(*all));
+	_cleanup_free_ struct berth_fw_portmap *theirs = calloc(NV_FW_MAX_PORTMAPS, sizeof(*theirs));
+	_cleanup_free_ int *tags = calloc(NV_FW_MAX_PORTMAPS, sizeof(*tags));
+	struct berth_fw_portmap mine[2];
+	struct owner_search os = { .self = o, .mine = mine, .theirs = theirs };
 	char ports[32], where[BERTH_IP_STRLEN + 16] = "";
+	const char *verb = "is";
 
-	if (m->range > 1)
+	if (!all || !theirs || !tags)
+		return berth_error_set(reterr, ENOMEM, "out of memory");
+	int n = nv_fw_portmaps(o, all, tags, NV_FW_MAX_PORTMAPS);
+	for (int i = 0; i < n && os.n_mine < ARRAY_SIZE(mine); i++)
+		if (tags[i] == (int)mapping)
+			mine[os.n_mine++] = all[i];
+
+	if (m->range > 1) {
 		snprintf(ports, sizeof(ports), "ports %u-%u/%s", m->host_port,
 			 m->host_port + m->range - 1u, berth_l4proto_name(m->protocol));
-	else
+		verb = "are";
+	} else {
 		snprintf(ports, sizeof(ports), "port %u/%s", m->host_port,
 			 berth_l4proto_name(m->protocol));
-	if (m->host_ip.family) {
+	}
+	if (m->host_ip.family && !m->host_ip_any) {
 		char b[BERTH_IP_STRLEN];
 		snprintf(where, sizeof(where), " on %s", berth_ip_fmt(&m->host_ip, b));
 	}
 	(void)nv_state_foreach(ctx, owner_cb, &os);
 	int r;
 	if (os.owner)
-		r = berth_error_set(reterr, EADDRINUSE,
-				    "%s%s is already forwarded to container %s", ports, where,
-				    os.owner);
+		r = berth_error_set(reterr, EADDRINUSE, "%s%s %s already forwarded to container %s",
+				    ports, where, verb, os.owner);
 	else
 		r = berth_error_set(reterr, EADDRINUSE,
-				    "%s%s is already forwarded (by another port mapping of this "
+				    "%s%s %s already forwarded (by another port mapping of this "
 				    "container, or by a container berth has no record of)",
-				    ports, where);
+				    ports, where, verb);
 	free(os.owner);
 	return r;
 }

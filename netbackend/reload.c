@@ -40,25 +40,33 @@ static int reload_cb(const struct nv_options *o, void *userdata)
 	int r;
 
 	log_set_context(NULL); /* parsing the record tagged the log with its container's id */
+	bool stale = false;
 	for (size_t i = 0; i < o->n_networks; i++) {
 		const struct nv_network *n = o->networks[i].network;
 		struct berth_link_info li;
 
-		if (n->driver != NV_DRIVER_BRIDGE || n->unmanaged || !n->network_interface ||
-		    queued(rl, n->network_interface))
+		if (n->driver != NV_DRIVER_BRIDGE || n->unmanaged || !n->network_interface)
 			continue;
-		/* A record whose bridge is gone is stale: its network is not restored. */
+		/* A record whose bridge is gone is stale: neither its network nor its forwards return. */
 		if (berth_link_get(rl->host, n->network_interface, &li) < 0) {
 			log_info("bridge %s of network %s is gone, not restoring it",
 				 n->network_interface, n->name);
+			stale = true;
 			continue;
 		}
+		if (queued(rl, n->network_interface))
+			continue;
 		if (rl->n_bridges == NV_STATE_MAX_CONTAINERS)
 			return rl->err = -E2BIG;
 		snprintf(rl->bridges[rl->n_bridges++], BERTH_IFNAMSIZ, "%s", n->network_interface);
 		r = nv_fw_add_network(rl->ctx, rl->b, n);
 		if (r < 0)
 			return rl->err = r;
+	}
+	if (stale) {
+		log_info("container %.12s: a network is gone, its port forwards are not restored",
+			 o->container_id);
+		return 0;
 	}
 	int n_pm = nv_fw_portmaps(o, rl->pm, NULL, NV_FW_MAX_PORTMAPS);
 	if (n_pm < 0)

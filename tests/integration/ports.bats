@@ -274,21 +274,19 @@ _sctp_listening() { inns "$1" ss -HlnS "sport = :$2" 2>/dev/null | grep -q .; }
     ctr_ports c3 "[$(pm "" 8079 80 3 tcp)]"
     snapshot host >"$WORLD/host.before"
     net_setup c3
-    assert_eq "$output" "{\"error\":\"ports 8079-8081/tcp is already forwarded to container c1 ($(short_id c1))\"}" "error line (range)"
+    assert_eq "$output" "{\"error\":\"ports 8079-8081/tcp are already forwarded to container c1 ($(short_id c1))\"}" "error line (range)"
     assert_same_snapshot "$WORLD/host.before" host
     assert_no_link host podman2
     assert_eq "$(tcp_get outside "$HOST_IP4" 8080)" "c1-80" "c1's forward after the refused range"
 }
 
-# BERTH BUG (reported, not fixed here; the test fails on purpose): the
-# conflict message names the first state record (readdir order) whose
-# port_mappings clash on paper, even when that container's mapping installed
-# nothing. c2 is only on an internal network, so its -p 8080:80 adds no
-# element (accepted, as netavark does); 8080 is held by c1, but c3's error
-# names c2 whenever c2's record comes first in the directory. Directory order
-# follows the (random) ids, so the check runs 16 rounds with fresh ids for c2;
-# it passes only if every round names c1.
-@test "conflict error names the container that holds the port (BERTH BUG: may name one whose mapping installed nothing)" {
+# The conflict message must name the container whose forward really holds the
+# port, not one whose mapping only clashes on paper: c2 is only on an internal
+# network, so its -p 8080:80 adds no element (accepted, as netavark does);
+# 8080 is held by c1. An earlier berth named whichever record came first in
+# the directory; directory order follows the (random) ids, so the check runs
+# 16 rounds with fresh ids for c2 and passes only if every round names c1.
+@test "conflict error names the container that holds the port, not one whose mapping installed nothing" {
     berth_only "netavark 1.4 has no conflict error"
     ports "[$(pm "" 8080 80 1 tcp)]"
     setup_ok c1
