@@ -1,0 +1,302 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# berth-dns: start-up handshake, answers, TCP, forwarding, reloads, hostile
+# clients, sandbox. Run against aardvark-dns 1.4 as a control with
+# AARDVARK_BIN=/usr/lib/podman/aardvark-dns (modern-only tests skip).
+
+load helpers
+load dns-helpers
+
+CID1=1111111111111111111111111111111111111111111111111111111111111111
+CID2=2222222222222222222222222222222222222222222222222222222222222222
+
+setup() {
+    dns_world_create
+    dns_ctr c1 br0 10.89.0.2/24 fd10:89::2/64
+    dns_ctr c2 br0 10.89.0.3/24
+    dns_net podman1 "10.89.0.1,fd10:89::1" \
+        "$CID1 10.89.0.2 fd10:89::2 web,111111111111,www" \
+        "$CID2 10.89.0.3  db,222222222222"
+}
+
+teardown() {
+    world_destroy
+}
+
+@test "run: exits 0 once bound, pid file names the running daemon" {
+    dns_start_ok
+    local pid
+    pid=$(dns_pid)
+    assert_match "$pid" '^[0-9]+$' "pid file"
+    # no newline after the number
+    assert_eq "$(wc -c <"$DNS_CONFIG/aardvark.pid")" "${#pid}" "pid file size"
+    dns_alive
+    # detached: its own session, parent is not us
+    assert_eq "$(ps -o sid= -p "$pid" | tr -d ' ')" "$pid" "session id"
+    inns host ss -Hlun "sport = :53" | grep -q '10.89.0.1:53'
+    inns host ss -Hlun "sport = :53" | grep -q '\[fd10:89::1\]:53'
+    modern_only "1.4 listens on UDP only"
+    inns host ss -Hltn "sport = :53" | grep -q '10.89.0.1:53'
+    inns host ss -Hltn "sport = :53" | grep -q '\[fd10:89::1\]:53'
+}
+
+@test "run: a listen address that cannot be bound fails the start" {
+    dns_net other "10.99.0.1" "$CID2 10.99.0.3  x"
+    dns_start
+    assert_eq "$status" 1 "exit status"
+    assert_match "$stderr" "Error from child process" "stderr"
+    assert_match "$stderr" "10\.99\.0\.1" "stderr names the address"
+    ! dns_alive
+}
+
+@test "run: a leftover pid file is overwritten" {
+    printf '999999\n' >"$DNS_CONFIG/aardvark.pid"
+    dns_start_ok
+    dns_alive
+    [[ $(dns_pid) != 999999 ]]
+}
+
+@test "run: nothing to serve exits 0 without a daemon" {
+    rm -f "$DNS_CONFIG/podman1"
+    dns_start
+    assert_eq "$status" 0 "exit status"
+    [[ ! -e $DNS_CONFIG/aardvark.pid ]]
+    assert_eq "$(ip netns pids "$(ns_of host)" | wc -l)" 0 "processes in host ns"
+}
+
+@test "names, aliases, search domain, case, AAAA" {
+    dns_start_ok
+    assert_eq "$(q c1 web)" 10.89.0.2 "web"
+    assert_eq "$(q c1 www)" 10.89.0.2 "alias www"
+    assert_eq "$(q c1 111111111111)" 10.89.0.2 "short id alias"
+    assert_eq "$(q c2 WEB.dns.podman)" 10.89.0.2 "search domain, upper case"
+    assert_eq "$(q c1 db)" 10.89.0.3 "db"
+    assert_eq "$(q c1 web AAAA)" fd10:89::2 "AAAA"
+    # a name without an address of that family: NOERROR, empty
+    assert_eq "$(qs c1 db AAAA)" NOERROR "db AAAA status"
+    assert_eq "$(q c1 db AAAA)" "" "db AAAA answer"
+    # over IPv6 to the IPv6 listener
+    assert_eq "$(inns c1 dig +short +tries=1 +time=2 @fd10:89::1 db)" 10.89.0.3 "via v6 listener"
+    assert_eq "$(qs c1 nosuch.dns.podman)" NXDOMAIN "unknown name under the search domain"
+    modern_only "1.4 answers with TTL 86400"
+    local ttl
+    ttl=$(inns c1 dig +noall +answer +tries=1 +time=2 @10.89.0.1 web | awk '{print $2}')
+    assert_eq "$ttl" 0 "TTL"
+}
+
+@test "PTR answers name the container and its aliases" {
+    dns_start_ok
+    local out
+    out=$(qsorted c1 -x 10.89.0.3)
+    assert_eq "$out" "222222222222. db." "PTR 10.89.0.3"
+    out=$(qsorted c2 -x fd10:89::2)
+    assert_eq "$out" "111111111111. web. www." "PTR fd10:89::2"
+}
+
+@test "TCP: answers, several queries on one connection" {
+    modern_only "1.4 does not listen on TCP"
+    dns_start_ok
+    assert_eq "$(q c1 +tcp web)" 10.89.0.2 "web over TCP"
+    assert_eq "$(q c1 +tcp web AAAA)" fd10:89::2 "AAAA over TCP"
+    # dig +keepopen sends every query of its command line on one connection
+    local out
+    out=$(inns c1 dig +short +tcp +keepopen +tries=1 +time=2 @10.89.0.1 web db www | tr '\n' ' ')
+    assert_eq "$out" "10.89.0.2 10.89.0.3 10.89.0.2 " "pipelined answers"
+}
+
+@test "forwarding: unknown names go to resolv.conf's server, answers relayed" {
+    upstream_start 198.18.0.2 example.test=192.0.2.7
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+    dns_start_ok
+    assert_eq "$(q c1 example.test)" 192.0.2.7 "forwarded A"
+    assert_eq "$(q c2 www.example.test)" 192.0.2.7 "forwarded subdomain"
+    # dnsmasq (no upstream of its own) REFUSES other names: relayed as is,
+    # not retried elsewhere nor turned into silence
+    assert_eq "$(qs c1 nosuch.invalid)" REFUSED "relayed REFUSED"
+    grep -q 'query\[A\] example.test from 198.18.0.1' "$WORLD/dnsmasq-198.18.0.2.log"
+    modern_only "1.4 has no TCP"
+    assert_eq "$(q c1 +tcp example.test)" 192.0.2.7 "forwarded over TCP"
+}
+
+@test "forwarding: a dead first server costs its share, the second answers" {
+    modern_only "1.4 waits 5 s per server"
+    upstream_start 198.18.0.3 example.test=192.0.2.8
+    printf 'nameserver 198.18.0.9\nnameserver 198.18.0.3\n' >"$WORLD/resolv.conf"
+    dns_start_ok
+    # 5 s / 2 servers: the answer arrives within dig's 4 s
+    assert_eq "$(inns c1 dig +short +tries=1 +time=4 @10.89.0.1 example.test)" 192.0.2.8
+}
+
+@test "forwarding: AARDVARK_NO_PROXY answers NXDOMAIN locally" {
+    upstream_start 198.18.0.2 example.test=192.0.2.7
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+    dns_start_ok AARDVARK_NO_PROXY=1
+    assert_eq "$(q c1 web)" 10.89.0.2 "local names still work"
+    assert_eq "$(qs c1 example.test)" NXDOMAIN "not forwarded"
+    ! grep -q 'example.test' "$WORLD/dnsmasq-198.18.0.2.log"
+}
+
+@test "internal network: never forwarded" {
+    modern_only "1.4 does not know the %int suffix"
+    upstream_start 198.18.0.2 example.test=192.0.2.7
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+    mv "$DNS_CONFIG/podman1" "$DNS_CONFIG/podman1%int"
+    dns_start_ok
+    assert_eq "$(q c1 db)" 10.89.0.3 "names on the internal network"
+    assert_eq "$(qs c1 example.test)" NXDOMAIN "not forwarded"
+    ! grep -q 'example.test' "$WORLD/dnsmasq-198.18.0.2.log"
+}
+
+@test "resolv.conf replaced: new upstream used without a signal (inotify)" {
+    modern_only "1.4 reads resolv.conf once"
+    upstream_start 198.18.0.2 example.test=192.0.2.7
+    upstream_start 198.18.0.3 example.test=192.0.2.8
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+    dns_start_ok
+    assert_eq "$(q c1 example.test)" 192.0.2.7 "first upstream"
+    set_resolv 'nameserver 198.18.0.3'
+    wait_for 30 0.1 bash -c "[[ \$(ip netns exec $(ns_of c1) dig +short +tries=1 +time=1 @10.89.0.1 example.test) == 192.0.2.8 ]]"
+    # written in place (CLOSE_WRITE) works too
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+    wait_for 30 0.1 bash -c "[[ \$(ip netns exec $(ns_of c1) dig +short +tries=1 +time=1 @10.89.0.1 example.test) == 192.0.2.7 ]]"
+}
+
+@test "SIGHUP: a new network gets a listener, the old one keeps serving" {
+    dns_start_ok
+    local pid
+    pid=$(dns_pid)
+    dns_bridge_add br1 10.89.1.1/24
+    dns_ctr c3 br1 10.89.1.2/24
+    dns_net podman2 "10.89.1.1" "3333333333333333333333333333333333333333333333333333333333333333 10.89.1.2  api"
+    dns_hup
+    wait_for 30 0.1 bash -c "[[ \$(ip netns exec $(ns_of c3) dig +short +tries=1 +time=1 @10.89.1.1 api) == 10.89.1.2 ]]"
+    assert_eq "$(q c1 web)" 10.89.0.2 "first network"
+    # networks do not see each other's names
+    assert_eq "$(inns c3 dig +short +tries=1 +time=2 @10.89.1.1 web.dns.podman)" "" "isolation"
+    assert_eq "$(dns_pid)" "$pid" "same daemon"
+    # a container added to an existing network
+    dns_net podman1 "10.89.0.1,fd10:89::1" \
+        "$CID1 10.89.0.2 fd10:89::2 web,111111111111,www" \
+        "$CID2 10.89.0.3  db,222222222222" \
+        "4444444444444444444444444444444444444444444444444444444444444444 10.89.0.4  cache"
+    dns_hup
+    wait_for 30 0.1 bash -c "[[ \$(ip netns exec $(ns_of c1) dig +short +tries=1 +time=1 @10.89.0.1 cache) == 10.89.0.4 ]]"
+}
+
+@test "SIGHUP: removing a network closes its listener; the last one ends the daemon" {
+    dns_bridge_add br1 10.89.1.1/24
+    dns_net podman2 "10.89.1.1" "3333333333333333333333333333333333333333333333333333333333333333 10.89.1.2  api"
+    dns_start_ok
+    local pid
+    pid=$(dns_pid)
+    inns host ss -Hlun "sport = :53" | grep -q '10.89.1.1:53'
+    rm "$DNS_CONFIG/podman2"
+    dns_hup
+    wait_for 30 0.1 bash -c "! ip netns exec $(ns_of host) ss -Hlun 'sport = :53' | grep -q '10.89.1.1:53'"
+    assert_eq "$(q c1 web)" 10.89.0.2 "remaining network"
+    rm "$DNS_CONFIG/podman1"
+    kill -HUP "$pid"
+    wait_for 50 0.1 bash -c "! kill -0 $pid 2>/dev/null || grep -q '^Z' <(ps -o stat= -p $pid)"
+    [[ ! -e $DNS_CONFIG/aardvark.pid ]]
+}
+
+@test "SIGHUP during a stream of queries: none is lost" {
+    modern_only "1.4 rebuilds its servers and drops queries (aardvark-dns#389)"
+    dns_start_ok
+    local pid
+    pid=$(dns_pid)
+    # SIGHUP every 20 ms while c1 asks 300 questions, one at a time
+    local i
+    for i in $(seq 1 100); do
+        printf '@10.89.0.1 web +short +tries=1 +time=2\n'
+        printf '@10.89.0.1 db +short +tries=1 +time=2\n'
+        printf '@10.89.0.1 www +short +tries=1 +time=2\n'
+    done >"$WORLD/batch"
+    (for _ in $(seq 1 500); do kill -HUP "$pid" 2>/dev/null || exit; sleep 0.02; done) &
+    local hupper=$! ok
+    ok=$(inns c1 dig -f "$WORLD/batch" | grep -c '^10\.89\.0\.[23]$')
+    kill "$hupper" 2>/dev/null || true
+    wait "$hupper" 2>/dev/null || true
+    assert_eq "$ok" 300 "answered queries"
+    dns_alive
+}
+
+@test "malformed packets: ignored, the server keeps answering" {
+    dns_start_ok
+    local i
+    for i in $(seq 1 20); do
+        head -c $((RANDOM % 600 + 1)) /dev/urandom |
+            inns c1 socat -u - UDP4-SENDTO:10.89.0.1:53 2>/dev/null || true
+    done
+    # a header only, a truncated question, a compression loop
+    printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00' |
+        inns c1 socat -u - UDP4-SENDTO:10.89.0.1:53 || true
+    printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03we' |
+        inns c1 socat -u - UDP4-SENDTO:10.89.0.1:53 || true
+    printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01' |
+        inns c1 socat -u - UDP4-SENDTO:10.89.0.1:53 || true
+    assert_eq "$(q c1 web)" 10.89.0.2 "after UDP garbage"
+    dns_alive
+    modern_only "1.4 has no TCP"
+    for i in $(seq 1 10); do
+        head -c $((RANDOM % 3000 + 1)) /dev/urandom |
+            inns c1 timeout 5 socat -u - TCP4:10.89.0.1:53 2>/dev/null || true
+    done
+    # a zero-length message and an announced 65535 bytes that never come
+    printf '\x00\x00' | inns c1 timeout 5 socat -u - TCP4:10.89.0.1:53 2>/dev/null || true
+    printf '\xff\xff\x01\x02' | inns c1 timeout 5 socat -u - TCP4:10.89.0.1:53 2>/dev/null || true
+    assert_eq "$(q c1 +tcp web)" 10.89.0.2 "after TCP garbage"
+    dns_alive
+}
+
+@test "idle TCP connections do not block others and are closed after ~3 s" {
+    modern_only "1.4 has no TCP"
+    dns_start_ok
+    local i pids=()
+    for i in $(seq 1 50); do
+        inns c1 socat -u EXEC:'sleep 30' TCP4:10.89.0.1:53 </dev/null >/dev/null 2>&1 &
+        pids+=($!)
+        echo $! >>"$WORLD/pids"
+    done
+    wait_for 50 0.1 bash -c "(( \$(ip netns exec $(ns_of host) ss -Htn state established 'sport = :53' | wc -l) >= 50 ))"
+    assert_eq "$(q c2 +tcp db)" 10.89.0.3 "TCP query among idle connections"
+    assert_eq "$(q c2 db)" 10.89.0.3 "UDP query among idle connections"
+    # the server closes them (3 s idle timeout), bounded wait
+    wait_for 60 0.1 bash -c "(( \$(ip netns exec $(ns_of host) ss -Htn state established 'sport = :53' | wc -l) == 0 ))"
+    kill "${pids[@]}" 2>/dev/null || true
+    dns_alive
+}
+
+@test "more TCP clients than connection slots: the oldest are closed, service continues" {
+    modern_only "1.4 has no TCP"
+    dns_start_ok
+    local i
+    for i in $(seq 1 600); do
+        inns c1 socat -u EXEC:'sleep 20' TCP4:10.89.0.1:53 </dev/null >/dev/null 2>&1 &
+        echo $! >>"$WORLD/pids"
+    done
+    sleep 1
+    assert_eq "$(q c2 +tcp db)" 10.89.0.3 "TCP query with the table full"
+    (($(tcp_conns) <= 512))
+    dns_alive
+}
+
+@test "SIGTERM ends the daemon" {
+    dns_start_ok
+    local pid
+    pid=$(dns_pid)
+    kill -TERM "$pid"
+    wait_for 50 0.1 bash -c "! kill -0 $pid 2>/dev/null || grep -q '^Z' <(ps -o stat= -p $pid)"
+}
+
+@test "sandbox: seccomp filter and capabilities after start" {
+    modern_only "berth-dns hardening"
+    [[ -z ${BERTH_DNS_NO_SECCOMP:-} ]] || skip "seccomp disabled by BERTH_DNS_NO_SECCOMP"
+    dns_start_ok
+    local st
+    st=$(cat "/proc/$(dns_pid)/status")
+    assert_match "$st" $'Seccomp:\t2' "seccomp mode"
+    assert_match "$st" $'CapEff:\t0000000000000400' "effective capabilities"
+    assert_match "$st" $'CapBnd:\t0000000000000400' "bounding set"
+    assert_match "$st" $'NoNewPrivs:\t1' "no_new_privs"
+}
