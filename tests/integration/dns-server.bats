@@ -41,6 +41,7 @@ teardown() {
 }
 
 @test "run: a listen address that cannot be bound fails the start" {
+    modern_only "1.4 binds after signalling readiness (observed: exit 0)"
     dns_net other "10.99.0.1" "$CID2 10.99.0.3  x"
     dns_start
     assert_eq "$status" 1 "exit status"
@@ -69,7 +70,7 @@ teardown() {
     assert_eq "$(q c1 web)" 10.89.0.2 "web"
     assert_eq "$(q c1 www)" 10.89.0.2 "alias www"
     assert_eq "$(q c1 111111111111)" 10.89.0.2 "short id alias"
-    assert_eq "$(q c2 WEB.dns.podman)" 10.89.0.2 "search domain, upper case"
+    assert_eq "$(q c2 web.dns.podman)" 10.89.0.2 "search domain"
     assert_eq "$(q c1 db)" 10.89.0.3 "db"
     assert_eq "$(q c1 web AAAA)" fd10:89::2 "AAAA"
     # a name without an address of that family: NOERROR, empty
@@ -78,7 +79,8 @@ teardown() {
     # over IPv6 to the IPv6 listener
     assert_eq "$(inns c1 dig +short +tries=1 +time=2 @fd10:89::1 db)" 10.89.0.3 "via v6 listener"
     assert_eq "$(qs c1 nosuch.dns.podman)" NXDOMAIN "unknown name under the search domain"
-    modern_only "1.4 answers with TTL 86400"
+    modern_only "1.4 answers with TTL 86400 and matches case-sensitively"
+    assert_eq "$(q c2 WEB.Dns.Podman)" 10.89.0.2 "upper case"
     local ttl
     ttl=$(inns c1 dig +noall +answer +tries=1 +time=2 @10.89.0.1 web | awk '{print $2}')
     assert_eq "$ttl" 0 "TTL"
@@ -292,6 +294,7 @@ teardown() {
 @test "sandbox: seccomp filter and capabilities after start" {
     modern_only "berth-dns hardening"
     [[ -z ${BERTH_DNS_NO_SECCOMP:-} ]] || skip "seccomp disabled by BERTH_DNS_NO_SECCOMP"
+    if grep -q __asan_init "$(dns_bin)"; then skip "sanitizer build: no seccomp filter"; fi
     dns_start_ok
     local st
     st=$(cat "/proc/$(dns_pid)/status")
