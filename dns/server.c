@@ -533,18 +533,21 @@ static void forward_done(void *userdata, int status, const uint8_t *answer, size
 }
 
 /*
- * Forward a query; when that is impossible answer SERVFAIL into resp and
- * return its length (0: nothing to send).
+ * Forward a query. Returns true when the forward was accepted: its callback
+ * runs exactly once, perhaps already before this returns. Otherwise a
+ * SERVFAIL is in resp and *ret_len holds its length (0: nothing to send).
  */
-static size_t forward_start(struct server *s, struct fwd *tmpl, const struct dns_upstreams *ups,
-			    const uint8_t *q, size_t len)
+static bool forward_start(struct server *s, struct fwd *tmpl, const struct dns_upstreams *ups,
+			  const uint8_t *q, size_t len, size_t *ret_len)
 {
 	struct fwd *f;
 	int r;
 
+	*ret_len = 0;
 	if (s->fwd_free < 0) {
 		log_forward_failure(s, ARES_ENOMEM);
-		return build_servfail(q, len, resp);
+		*ret_len = build_servfail(q, len, resp);
+		return false;
 	}
 	f = &s->fwds[s->fwd_free];
 	s->fwd_free = f->next_free;
@@ -555,9 +558,10 @@ static size_t forward_start(struct server *s, struct fwd *tmpl, const struct dns
 	if (r < 0) {
 		fwd_release(s, f);
 		log_debug("cannot forward: %s", strerror(-r));
-		return build_servfail(q, len, resp);
+		*ret_len = build_servfail(q, len, resp);
+		return false;
 	}
-	return 0;
+	return true;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -601,7 +605,7 @@ static void udp_readable(struct server *s, struct listener *l)
 		case DNS_REPLY:
 			break;
 		case DNS_FORWARD:
-			olen = forward_start(s, &tmpl, &ups, udp_in, (size_t)n);
+			(void)forward_start(s, &tmpl, &ups, udp_in, (size_t)n, &olen);
 			break;
 		case DNS_DROP:
 			olen = 0;
@@ -708,9 +712,10 @@ static int conn_process(struct server *s, int i)
 			break;
 		case DNS_FORWARD: {
 			struct fwd tmpl = { .tcp = true, .slot = (uint32_t)i, .gen = c->gen };
-			olen = forward_start(s, &tmpl, &ups, q, mlen);
-			if (olen == 0)
-				c->pending++;
+			/* Counted first: the callback may run (and count down) right away. */
+			c->pending++;
+			if (!forward_start(s, &tmpl, &ups, q, mlen, &olen))
+				c->pending--;
 			break;
 		}
 		case DNS_DROP:
@@ -801,11 +806,12 @@ static void conn_event(struct server *s, uint64_t data, uint32_t events)
 	c = &s->conns[slot];
 	if (!c->used || (c->gen & 0xffffffu) != gen)
 		return; /* closed earlier in this batch */
-	if (events & EPOLLERR) {
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		/* reset or shut down both ways: no answer can reach the client */
 		conn_close(s, (int)slot);
 		return;
 	}
-	if (events & (EPOLLIN | EPOLLHUP))
+	if (events & EPOLLIN)
 		conn_readable(s, (int)slot);
 	else
 		conn_work(s, (int)slot);
