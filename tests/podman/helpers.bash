@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
+#
+# Helpers for the Podman end-to-end tests. The bats files run INSIDE the
+# sandbox (tests/podman/sandbox.sh): this shell is in the sandbox's "host"
+# netns (sbx-host) and private mount namespace, `podman` uses the sandbox's
+# containers.conf and storage. The "outside" namespace (the internet) is
+# /run/netns/sbx-out of the sandbox's private /run.
+#
+# Environment from sandbox.sh: SBX_DIR SBX_BACKEND (berth|netavark) SBX_DNS
+# SBX_IMAGE SBX_OUT_IP4 SBX_HOST_IP4 SBX_OUT_IP6 SBX_HOST_IP6 SBX_HELPERS.
+
+IMAGE=${SBX_IMAGE:-localhost/berth-test:latest}
+OUT4=${SBX_OUT_IP4:-198.18.0.2}
+HOST4=${SBX_HOST_IP4:-198.18.0.1}
+OUT6=${SBX_OUT_IP6:-2001:db8:ff::2}
+HOST6=${SBX_HOST_IP6:-2001:db8:ff::1}
+
+sandbox_guard() {
+    if [[ -z ${SBX_DIR:-} || ! -e /run/netns/sbx-out ]]; then
+        echo "not inside tests/podman/sandbox.sh; refusing to run podman here" >&2
+        exit 1
+    fi
+}
+sandbox_guard
+
+is_control() { [[ $SBX_BACKEND == netavark ]]; }
+
+# berth_only REASON: skip on the control (netavark 1.4 lacks the behaviour)
+berth_only() {
+    if is_control; then skip "netavark 1.4: $1"; fi
+}
+
+# pm ARGS: podman with a bound
+pm() { timeout 120 podman "$@"; }
+
+# outns CMD: run CMD in the outside namespace
+outns() { nsenter --net=/run/netns/sbx-out -- "$@"; }
+
+# bg CMD...: start CMD in the background (fds closed so that bats does not
+# wait for it); its pid is killed in teardown
+bg() {
+    "$@" </dev/null >>"$BATS_TEST_TMPDIR/bg.log" 2>&1 3>&- &
+    echo $! >>"$BATS_TEST_TMPDIR/bg.pids"
+}
+
+# out_listen PORT [tcp|udp] [ADDR]: a listener in the outside namespace that
+# answers every connection with the peer address it sees
+out_listen() {
+    local port=$1 proto=${2:-tcp} addr=${3:-}
+    local bind=
+    [[ -n $addr ]] && bind=",bind=$addr"
+    if [[ $proto == tcp ]]; then
+        bg outns socat -T 5 "TCP-LISTEN:$port,reuseaddr,fork$bind" SYSTEM:'echo peer=$SOCAT_PEERADDR'
+    else
+        bg outns socat -T 5 "UDP-RECVFROM:$port,fork$bind" SYSTEM:'echo peer=$SOCAT_PEERADDR'
+    fi
+    wait_until 5 "outns ss -lnH | grep -q ':$port '"
+}
+
+# wait_until SECONDS CMD: poll CMD (a string for eval) every 0.1 s
+wait_until() {
+    local limit=$1 i
+    shift
+    for ((i = 0; i < limit * 10; i++)); do
+        if eval "$*" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    echo "timed out after ${limit}s waiting for: $*" >&2
+    return 1
+}
+
+# tcp_get [NETNS-CMD...] HOST PORT: connect and print what the server says
+# (from the sandbox host; prefix with outns for the outside)
+tcp_get() {
+    local host=$1 port=$2
+    [[ $host == *:* ]] && host="[$host]"
+    timeout 10 socat -T 3 - "TCP:$host:$port,connect-timeout=3" </dev/null
+}
+udp_get() {
+    local host=$1 port=$2
+    [[ $host == *:* ]] && host="[$host]"
+    echo ping | timeout 10 socat -T 2 - "UDP:$host:$port"
+}
+
+# in the image (socat is there; busybox wget segfaults in static builds)
+CTR_TCP_SERVER='socat -T 5 TCP-LISTEN:80,reuseaddr,fork SYSTEM:"echo web-\$SOCAT_PEERADDR"'
+CTR_TCP6_SERVER='socat -T 5 TCP6-LISTEN:80,reuseaddr,fork,ipv6only=0 SYSTEM:"echo web-\$SOCAT_PEERADDR"'
+CTR_UDP_SERVER='socat -T 5 UDP-RECVFROM:53,fork SYSTEM:"echo udp-\$SOCAT_PEERADDR"'
+
+# run_web NAME [podman run options...]: a detached container answering TCP 80
+# (IPv4) with web-<peer address>; run_web6: the same on IPv6 and IPv4
+run_web() {
+    local name=$1
+    shift
+    pm run -d --name "$name" "$@" "$IMAGE" sh -c "$CTR_TCP_SERVER" >/dev/null || return 1
+    wait_until 10 "pm exec $name netstat -ltn | grep -q ':80 '"
+}
+run_web6() {
+    local name=$1
+    shift
+    pm run -d --name "$name" "$@" "$IMAGE" sh -c "$CTR_TCP6_SERVER" >/dev/null || return 1
+    wait_until 10 "pm exec $name netstat -ltn | grep -q ':80 '"
+}
+
+# ctr_ip NAME [NETWORK]: the container's IPv4 address (on NETWORK)
+ctr_ip() {
+    if [[ -n ${2:-} ]]; then
+        pm inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"
+    else
+        pm inspect -f '{{.NetworkSettings.IPAddress}}' "$1"
+    fi
+}
+ctr_ip6() {
+    pm inspect -f "{{(index .NetworkSettings.Networks \"$2\").GlobalIPv6Address}}" "$1"
+}
+
+# cexec NAME CMD: run a shell command in a running container, bounded
+cexec() {
+    local name=$1
+    shift
+    timeout 30 podman exec "$name" sh -c "$*"
+}
+
+# lookup NAME QNAME [TYPE]: busybox nslookup in container NAME (its resolv.conf)
+lookup() {
+    local name=$1 q=$2 type=${3:-a}
+    timeout 30 podman exec "$name" nslookup -type="$type" "$q"
+}
+
+common_teardown() {
+    if [[ -f $BATS_TEST_TMPDIR/bg.pids ]]; then
+        local p
+        while read -r p; do
+            pkill -P "$p" 2>/dev/null
+            kill "$p" 2>/dev/null
+        done <"$BATS_TEST_TMPDIR/bg.pids"
+        rm -f "$BATS_TEST_TMPDIR/bg.pids"
+    fi
+    pm rm -af -t 0 >/dev/null 2>&1 || true
+    pm pod rm -af -t 0 >/dev/null 2>&1 || true
+    local n
+    for n in $(pm network ls -q 2>/dev/null); do
+        [[ $n == podman ]] || pm network rm -f "$n" >/dev/null 2>&1 || true
+    done
+}
+
+teardown() { common_teardown; }
+
+# leftovers: print what a fully torn down sandbox host must not have
+leftovers() {
+    ip -o link show | grep -v -E ': (lo|vout|sbxpar0|sbxpar1)[:@]' || true
+    ip -o addr show | grep -v -E ': (lo|vout|sbxpar0|sbxpar1) ' || true
+    ls /run/netns | grep -v -E '^sbx-(host|out)$' || true
+}
