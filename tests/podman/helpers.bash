@@ -153,3 +153,18 @@ leftovers() {
     ip -o addr show | grep -v -E ': (lo|vout|sbxpar0|sbxpar1) ' || true
     ls /run/netns | grep -v -E '^sbx-(host|out)$' || true
 }
+
+# sbx_pids: "pid comm" of every process in the sandbox's mount namespace
+sbx_pids() {
+    local mnt d
+    mnt=$(cat "$SBX_DIR/mntns")
+    for d in /proc/[0-9]*; do
+        [[ $(readlink "$d/ns/mnt" 2>/dev/null) == "$mnt" ]] || continue
+        echo "${d#/proc/} $(cat "$d/comm" 2>/dev/null)"
+    done
+}
+dns_server_pids() { sbx_pids | grep -E ' (aardvark-dns|berth-dns)$' || true; }
+# helper processes that must not outlive the containers
+leftover_pids() {
+    sbx_pids | grep -E ' (conmon|aardvark-dns|berth-dns|berth-net|netavark|crun|catatonit|slirp4netns|rootlessport)$' || true
+}
