@@ -41,7 +41,7 @@ case ${1:-} in
 --plain) MODE=plain; shift ;;
 --ports) MODE=ports; shift ;;
 --all) MODE=all; shift ;;
--h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+-h | --help) sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 esac
 N=${1:-1000}
 if [[ $# -gt 1 ]] || ! [[ $N =~ ^[0-9]+$ ]] || ((N < 20 || N > 1000)); then
