@@ -44,17 +44,18 @@ bg() {
     echo $! >>"$BATS_TEST_TMPDIR/bg.pids"
 }
 
-# out_listen PORT [tcp|udp] [ADDR]: a listener in the outside namespace that
-# answers every connection with the peer address it sees
+# out_listen PORT [tcp|udp|tcp6] [ADDR]: a listener in the outside namespace
+# that answers every connection with the peer address it sees (tcp6: IPv6
+# only; socat prints the peer as [xxxx:xxxx:...], see exploded6)
 out_listen() {
     local port=$1 proto=${2:-tcp} addr=${3:-}
     local bind=
     [[ -n $addr ]] && bind=",bind=$addr"
-    if [[ $proto == tcp ]]; then
-        bg outns socat -T 5 "TCP-LISTEN:$port,reuseaddr,fork$bind" SYSTEM:'echo peer=$SOCAT_PEERADDR'
-    else
-        bg outns socat -T 5 "UDP-RECVFROM:$port,fork$bind" SYSTEM:'echo peer=$SOCAT_PEERADDR'
-    fi
+    case $proto in
+    tcp) bg outns socat -T 5 "TCP-LISTEN:$port,reuseaddr,fork$bind" SYSTEM:'echo peer=$SOCAT_PEERADDR' ;;
+    tcp6) bg outns socat -T 5 "TCP6-LISTEN:$port,reuseaddr,fork,ipv6only=1$bind" SYSTEM:'echo peer=$SOCAT_PEERADDR' ;;
+    udp) bg outns socat -T 5 "UDP-RECVFROM:$port,fork$bind" SYSTEM:'echo peer=$SOCAT_PEERADDR' ;;
+    esac
     wait_until 5 "outns ss -lnH | grep -q ':$port '"
 }
 
@@ -115,17 +116,30 @@ ctr_ip6() {
     pm inspect -f "{{(index .NetworkSettings.Networks \"$2\").GlobalIPv6Address}}" "$1"
 }
 
+# exploded6 ADDR: the fully written IPv6 address, as socat prints peers
+exploded6() {
+    python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]).exploded)' "$1"
+}
+
+# mtu_of LINK: a link's MTU in this netns (/sys/class/net shows the machine's
+# netns: sysfs belongs to the netns that mounted it)
+mtu_of() { ip -o link show "$1" | grep -o 'mtu [0-9]*' | cut -d' ' -f2; }
+
+# Podman 4.3 prints this on stderr for every exec when conmon cannot reach
+# syslog (the sandbox has no /dev/log); it is noise for the tests
+_nosyslog() { grep -v '^failed to connect to syslog' >&2 || true; }
+
 # cexec NAME CMD: run a shell command in a running container, bounded
 cexec() {
     local name=$1
     shift
-    timeout 30 podman exec "$name" sh -c "$*"
+    timeout 30 podman exec "$name" sh -c "$*" 2> >(_nosyslog)
 }
 
 # lookup NAME QNAME [TYPE]: busybox nslookup in container NAME (its resolv.conf)
 lookup() {
     local name=$1 q=$2 type=${3:-a}
-    timeout 30 podman exec "$name" nslookup -type="$type" "$q"
+    timeout 30 podman exec "$name" nslookup -type="$type" "$q" 2> >(_nosyslog)
 }
 
 common_teardown() {
