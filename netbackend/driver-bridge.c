@@ -254,7 +254,7 @@ int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 	const struct nv_network *n = pn->network;
 	struct berth_link_info bridge, li;
 	char hostname_buf[16];
-	int host_veth = 0, r;
+	int r;
 
 	*ret_bridge_empty = false;
 	*ret_bridge_ifindex = 0;
@@ -269,37 +269,31 @@ int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 	bool have_bridge = r >= 0 && strcmp(bridge.kind, "bridge") == 0;
 	bool managed = have_bridge && !n->unmanaged;
 
-	/* The host end, when it is on this bridge (found even if the container's namespace is gone). */
+	/*
+	 * The host end, when it is on this bridge (found even if the container's
+	 * namespace is gone): the caller deletes it after the firewall, together
+	 * with the bridge when it is the bridge's last port.
+	 */
 	const char *host_name = pn->host_interface_name
 					? pn->host_interface_name
 					: nv_host_veth_name(t->opts->container_id, pn->name, hostname_buf);
 	if (have_bridge && berth_link_get(t->host, host_name, &li) >= 0 &&
-	    li.master == bridge.ifindex)
-		host_veth = li.ifindex;
-
-	if (managed && host_veth) {
-		r = berth_link_count_ports(t->host, bridge.ifindex);
+	    li.master == bridge.ifindex) {
+		*ret_veth_ifindex = li.ifindex;
+		if (!managed)
+			return 0;
+		/* Counting stops at 2: the cost does not grow with the bridge's ports. */
+		r = berth_link_count_ports_max(t->host, bridge.ifindex, 2);
 		if (r < 0)
 			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
 						 "list ports of bridge %s", n->network_interface);
-		if (r == 1) {
-			/*
-			 * The last container: the caller removes the firewall state,
-			 * then the veth and the bridge in one kernel batch.
-			 */
-			*ret_bridge_empty = true;
-			*ret_bridge_ifindex = bridge.ifindex;
-			*ret_veth_ifindex = host_veth;
-			return 0;
-		}
+		*ret_bridge_empty = r == 1;
+		*ret_bridge_ifindex = bridge.ifindex;
+		return 0;
 	}
 
-	if (host_veth) {
-		r = berth_link_delete(t->host, host_veth);
-		if (r < 0 && r != -ENODEV)
-			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
-						 "delete veth %s", host_name);
-	} else if (t->ctr) {
+	/* No host end of ours (another tool named it): delete from the container side. */
+	if (t->ctr) {
 		r = berth_link_get(t->ctr, pn->interface_name, &li);
 		if (r >= 0) {
 			r = berth_link_delete(t->ctr, li.ifindex);
@@ -314,10 +308,9 @@ int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 						 pn->interface_name);
 		}
 	}
-
 	if (!managed)
 		return 0;
-	r = berth_link_count_ports(t->host, bridge.ifindex);
+	r = berth_link_count_ports_max(t->host, bridge.ifindex, 1);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "list ports of bridge %s",
 					 n->network_interface);

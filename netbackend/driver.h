@@ -96,12 +96,13 @@ struct nv_teardown {
 
 void nv_teardown_error(struct nv_teardown *t, struct berth_error *e);
 /*
- * Remove the container's interface on this network. For a managed bridge,
- * *ret_bridge_empty tells whether the bridge is left without other ports
- * (complete teardown: the caller removes its firewall state, then the
- * bridge). When the container's veth is the bridge's last port it is not
- * deleted here but returned in *ret_veth_ifindex, so that the caller deletes
- * it together with the bridge, in one kernel batch.
+ * Find the container's veth on this network. Its host end is not deleted
+ * here but returned in *ret_veth_ifindex: the caller deletes it after the
+ * firewall changes, with every other link of the teardown, in one kernel
+ * batch. (Only when berth cannot find its host end is the interface deleted
+ * here, from the container side.) For a managed bridge, *ret_bridge_empty
+ * tells whether no other port is left (complete teardown: the caller removes
+ * the network's firewall state, then the bridge, in the same link batch).
  */
 int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn, bool *ret_bridge_empty,
 		       int *ret_bridge_ifindex, int *ret_veth_ifindex, struct berth_error **reterr);
@@ -118,10 +119,15 @@ int nv_open_netns(const char *path, struct berth_netns **ret, struct berth_error
  * The firewall side of a teardown, in one transaction: the container's port
  * forwards (from `state`, its record; NULL = none known) and the elements of
  * networks whose bridge became empty; the whole table when no other network
- * is left in it.
+ * is left in it. The committed batch is handed back in *ret_batch (NULL when
+ * nothing was committed) for the caller to free once its links are deleted:
+ * freeing it closes the nftables socket, which waits for the kernel to free
+ * the deleted elements (an RCU grace period) — a wait that then overlaps
+ * with the link deletion's own instead of adding to it.
  */
 int nv_fw_teardown(const struct nv_ctx *ctx, const struct nv_options *state,
-		   const struct nv_network *const *nets, size_t n, struct berth_error **reterr);
+		   const struct nv_network *const *nets, size_t n, struct berth_fw_batch **ret_batch,
+		   struct berth_error **reterr);
 
 /*
  * The port forwards of a container: every mapping, for each family, to the

@@ -228,7 +228,8 @@ int nv_fw_conflict_error(const struct nv_ctx *ctx, const struct nv_options *o, s
 }
 
 int nv_fw_teardown(const struct nv_ctx *ctx, const struct nv_options *state,
-		   const struct nv_network *const *nets, size_t n, struct berth_error **reterr)
+		   const struct nv_network *const *nets, size_t n, struct berth_fw_batch **ret_batch,
+		   struct berth_error **reterr)
 {
 	_cleanup_(nv_fw_batch_freep) struct berth_fw_batch *b = NULL;
 	_cleanup_free_ struct berth_fw_portmap *pm = NULL;
@@ -288,5 +289,6 @@ int nv_fw_teardown(const struct nv_ctx *ctx, const struct nv_options *state,
 	log_debug("removed %d port forward(s) and the firewall state of %zu network(s)%s", n_pm, n,
 		  last ? " with the table" : "");
 	nv_fw_flush_udp(pm, (size_t)n_pm);
+	*ret_batch = TAKE_PTR(b);
 	return 0;
 }

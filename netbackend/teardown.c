@@ -124,9 +124,10 @@ int nv_cmd_teardown(const struct nv_ctx *ctx, const char *netns_path, const stru
 	 * rule). The port forwards removed are the ones setup recorded.
 	 */
 	struct nv_options *state = NULL;
+	struct berth_fw_batch *fw = NULL;
 	if (nv_state_load(ctx, o->container_id, &state) < 0)
 		state = NULL;
-	if (nv_fw_teardown(ctx, state, empty, n_empty, &e) < 0) {
+	if (nv_fw_teardown(ctx, state, empty, n_empty, &fw, &e) < 0) {
 		teardown_collect(&t, &e);
 	} else {
 		r = nv_state_remove(ctx, o->container_id);
@@ -135,16 +136,18 @@ int nv_cmd_teardown(const struct nv_ctx *ctx, const char *netns_path, const stru
 				 strerror(-r));
 	}
 	nv_options_free(state);
-	/* The bridges left empty, with the last veths on them: one kernel batch. */
+	/* The container's veths and the bridges left empty: one kernel batch. */
 	r = berth_link_delete_many(t.host, doomed, n_doomed);
 	if (r < 0 && r != -ENODEV) {
-		berth_error_errno(&e, r, BERTH_ERR_NETLINK, "delete bridge %s",
+		berth_error_errno(&e, r, BERTH_ERR_NETLINK, "delete %zu link(s)%s%s", n_doomed,
+				  n_empty ? " with bridge " : "",
 				  n_empty ? empty[0]->network_interface : "");
 		teardown_collect(&t, &e);
-	} else if (n_empty) {
-		log_debug("deleted %zu bridge(s) and %zu link(s) with them", n_empty,
-			  n_doomed - n_empty);
+	} else {
+		log_debug("deleted %zu link(s), %zu of them bridges", n_doomed, n_empty);
 	}
+	/* Closing the nftables socket waits for the kernel too: after the links. */
+	berth_fw_batch_free(fw);
 
 	if (t.n_errors == 1)
 		r = berth_error_set(reterr, EIO, "%s", t.first_error);

@@ -15,6 +15,7 @@
 #include <linux/veth.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/random.h>
 
 /* --- parsing ------------------------------------------------------------------- */
@@ -273,6 +274,88 @@ int berth_link_count_ports(struct berth_netns *ns, int master_ifindex)
 		return -EINVAL;
 	int r = link_dump(ns, master_ifindex, count_ports_cb, count_ports_reset, &c);
 	return r < 0 ? r : c.count;
+}
+
+static int count_ports_max_once(struct berth_netns *ns, int master_ifindex, int max)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ uint8_t *buf = NULL;
+	struct ifinfomsg *ifi;
+	int count = 0, r;
+
+	if (master_ifindex <= 0 || max <= 0)
+		return -EINVAL;
+	r = nlu_private_socket(ns, &fd);
+	if (r < 0)
+		return r;
+	r = nlu_msg_new(RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi), &msg, (void **)&ifi);
+	if (r < 0)
+		return r;
+	ifi->ifi_family = AF_UNSPEC;
+	if ((r = nlu_put_u32(msg, IFLA_MASTER, (uint32_t)master_ifindex)) < 0 ||
+	    (r = nlu_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)) < 0)
+		return r;
+	struct nlmsghdr *req = nlmsg_hdr(msg);
+	req->nlmsg_flags |= NLM_F_REQUEST;
+	req->nlmsg_seq = 1;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	if (sendto(fd, req, req->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+
+	buf = malloc(NLU_RECV_BUF_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	/* Bounded: every round trip either ends the dump or brings at least one message. */
+	for (unsigned rounds = 0; rounds < 100000; rounds++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		r = poll(&p, 1, 5000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		ssize_t n = recv(fd, buf, NLU_RECV_BUF_SIZE, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		int rem = (int)n;
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, rem);
+		     h = NLMSG_NEXT(h, rem)) {
+			if (h->nlmsg_seq != 1)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return count;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return -EBADMSG;
+				return e->error ? (e->error < 0 ? e->error : -e->error) : count;
+			}
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				return -EAGAIN;
+			if (h->nlmsg_type != RTM_NEWLINK ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				continue;
+			struct nlattr *tb[IFLA_MAX + 1];
+			uint32_t master;
+			nlu_parse_attrs(h, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+			if (attr_u32(tb[IFLA_MASTER], &master) && master == (uint32_t)master_ifindex &&
+			    ++count >= max)
+				return count; /* enough: closing the socket ends the dump */
+		}
+	}
+	return -E2BIG;
+}
+
+int berth_link_count_ports_max(struct berth_netns *ns, int master_ifindex, int max)
+{
+	int r = -EAGAIN;
+	for (unsigned attempt = 0; attempt < 4 && r == -EAGAIN; attempt++)
+		r = count_ports_max_once(ns, master_ifindex, max);
+	return r;
 }
 
 struct group_ctx {

@@ -78,6 +78,13 @@ int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name);
 /* Delete a link; -ENODEV when it is already gone. Errors are the kernel's errno, unchanged. */
 int berth_link_delete(struct berth_netns *ns, int ifindex);
 /*
+ * Like berth_link_count_ports(), but stops counting at `max` (returns at most
+ * max): the dump runs on a private socket that is closed once the answer is
+ * known, so asking "is there more than our own port?" costs the same with 2
+ * or 2000 ports on the bridge. Retried when the link table changed meanwhile.
+ */
+int berth_link_count_ports_max(struct berth_netns *ns, int master_ifindex, int max);
+/*
  * Delete several links as one batch of the kernel (the cost of one RCU grace
  * period instead of one per link): the links are put into a link group whose
  * number no other link of ns uses (checked with a dump), and the group is

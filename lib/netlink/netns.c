@@ -376,6 +376,28 @@ static int open_sock_fn(void *userdata)
 	return open_route_socket(&a->sk, &a->strict);
 }
 
+static int raw_sock_fn(void *userdata)
+{
+	int *fd = userdata;
+	*fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	return *fd < 0 ? -errno : 0;
+}
+
+int nlu_private_socket(const struct berth_netns *ns, int *ret_fd)
+{
+	_cleanup_close_ int fd = -1;
+	int r = nlu_netns_run(ns, raw_sock_fn, &fd);
+	if (r < 0)
+		return r;
+	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
+	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0)
+		return -errno;
+	int one = 1;
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
 void berth_netns_free(struct berth_netns *ns)
 {
 	if (!ns)

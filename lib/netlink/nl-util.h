@@ -84,6 +84,14 @@ void nlu_parse_attrs(const struct nlmsghdr *h, size_t hdrlen, struct nlattr **tb
 /* Nested attributes of a (possibly NULL) attribute. */
 void nlu_parse_nested(const struct nlattr *nest, struct nlattr **tb, int maxtype);
 
+/*
+ * A fresh NETLINK_ROUTE socket (raw fd, close-on-exec, bound, strict checks
+ * where the kernel has them) inside ns, for a dump the caller may abandon
+ * half-way: the kernel generates a dump only as it is read, so closing the
+ * socket stops it, and the namespace's shared socket is left clean.
+ */
+int nlu_private_socket(const struct berth_netns *ns, int *ret_fd);
+
 /* True when the calling thread is in ns right now (compares nsfs identities). */
 bool nlu_netns_is_current(const struct berth_netns *ns);
 /*

@@ -86,6 +86,10 @@ void nft_batch_done(struct nft_batch *b)
 	free(b->cmds);
 	b->cmds = NULL;
 	b->n_cmds = b->n_alloc = 0;
+	if (b->nl) {
+		mnl_socket_close(b->nl);
+		b->nl = NULL;
+	}
 }
 
 int nft_batch_push(struct nft_batch *b, uint16_t msg_type, uint16_t nl_flags, bool missing_ok,
@@ -347,7 +351,7 @@ int nft_batch_commit(struct nft_batch *b, char **ret_msg)
 int nft_batch_commit_tagged(struct nft_batch *b, char **ret_msg, int *ret_failed_tag,
 			    int *ret_failed_errno)
 {
-	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
+	struct mnl_socket *nl = NULL;
 	_cleanup_free_ size_t *active = NULL;
 	_cleanup_free_ int *results = NULL;
 	_cleanup_free_ bool *answered = NULL;
@@ -367,13 +371,16 @@ int nft_batch_commit_tagged(struct nft_batch *b, char **ret_msg, int *ret_failed
 	if (!active || !results || !answered)
 		return -ENOMEM;
 
-	r = nft_socket_open(&nl);
-	if (r < 0) {
-		if (ret_msg)
-			*ret_msg = berth_strappendf(NULL, "open nftables netlink socket: %s",
-						    strerror(-r));
-		return r;
+	if (!b->nl) {
+		r = nft_socket_open(&b->nl);
+		if (r < 0) {
+			if (ret_msg)
+				*ret_msg = berth_strappendf(NULL, "open nftables netlink socket: %s",
+							    strerror(-r));
+			return r;
+		}
 	}
+	nl = b->nl;
 
 	for (unsigned round = 0; round < NFT_COMMIT_MAX_ROUNDS; round++) {
 		struct nft_round rd = {

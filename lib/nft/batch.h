@@ -63,6 +63,13 @@ struct nft_batch {
 	int tag;         /* given to commands pushed from now on (-1 = none) */
 	struct nft_cmd *cmds;
 	size_t n_cmds, n_alloc;
+	/*
+	 * The socket of the last commit, closed by nft_batch_done(). Closing a
+	 * socket that committed deletions waits for the kernel to free them
+	 * (nf_tables flushes its destroy work, an RCU grace period), so the
+	 * close is left to the caller's moment of choice.
+	 */
+	struct mnl_socket *nl;
 };
 
 void nft_batch_init(struct nft_batch *b, uint16_t family);
