@@ -4,7 +4,7 @@
  * round trip, and the resolv.conf parser. Built with -Dfuzzing=true (clang) it
  * is a libFuzzer binary:
  *   build/tests/fuzz-aardvark-conf tests/fuzz/corpus/aardvark-conf
- * Otherwise main() replays every file of the corpus directory given as argv[1].
+ * Otherwise tests/fuzz/replay.c replays every file of a corpus directory.
  */
 #include "dnsconf/aardvark.h"
 #include "resolve.h"
@@ -13,7 +13,6 @@
 #include "basic/fileio.h"
 #include "basic/log.h"
 
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,60 +108,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	return 0;
 }
-
-#ifndef BERTH_LIBFUZZER
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int main(int argc, char **argv)
-{
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s CORPUS-DIR\n", argv[0]);
-		return 2;
-	}
-	DIR *d = opendir(argv[1]);
-	if (!d) {
-		perror(argv[1]);
-		return 1;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **nn = realloc(names, cap * sizeof(*names));
-			if (!nn)
-				abort();
-			names = nn;
-		}
-		if (!(names[n++] = strdup(de->d_name)))
-			abort();
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
-
-	for (size_t i = 0; i < n; i++) {
-		char path[4096];
-		_cleanup_free_ char *buf = NULL;
-		size_t len;
-		snprintf(path, sizeof(path), "%s/%s", argv[1], names[i]);
-		int r = read_file_limited(path, FUZZ_MAX_INPUT + 1, &buf, &len);
-		if (r < 0) {
-			fprintf(stderr, "%s: %s\n", path, strerror(-r));
-			return 1;
-		}
-		LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
-		free(names[i]);
-	}
-	free(names);
-	printf("ok %zu files\n", n);
-	return 0;
-}
-#endif
