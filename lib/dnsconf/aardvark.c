@@ -19,6 +19,7 @@
 #include "dnsconf/aardvark.h"
 
 #include "basic/cleanup.h"
+#include "basic/fileio.h"
 #include "basic/log.h"
 
 #include <errno.h>
@@ -483,9 +484,7 @@ static bool filename_ok(const char *f)
 static int read_at(int dirfd, const char *filename, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = openat(dirfd, filename, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t len = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -495,35 +494,7 @@ static int read_at(int dirfd, const char *filename, char **ret, size_t *ret_len)
 		return -EINVAL;
 	if (st.st_size > (off_t)ADV_MAX_FILE)
 		return -EFBIG;
-	size_t cap = (size_t)st.st_size + 1;
-	buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t k = read(fd, buf + len, cap - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-		if (len == cap) {
-			if (cap > ADV_MAX_FILE)
-				return -EFBIG;
-			size_t ncap = cap * 2;
-			char *nb = realloc(buf, ncap + 1);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-			cap = ncap;
-		}
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	return read_fd_limited(fd, ADV_MAX_FILE, ret, ret_len);
 }
 
 static int write_all(int fd, const char *p, size_t n)
