@@ -37,44 +37,26 @@ static unsigned pick_mtu(struct nv_setup *s, const struct nv_network *n,
 	return bridge ? bridge->mtu : 0;
 }
 
+/* The bridge's sysctls, as netavark writes them when it creates the bridge. */
 static int bridge_sysctls(struct nv_setup *s, const struct nv_network *n,
 			  struct berth_error **reterr)
 {
-	const char *br = n->network_interface;
-	bool v6 = has_family(n, AF_INET6);
-	int r;
+	static const struct nv_sysctl_rule rules[] = {
+		{ "net/ipv4/ip_forward", false, "", "1", NV_SC_EXTERNAL },
+		{ "net/ipv6/conf/all/forwarding", false, "", "1", NV_SC_EXTERNAL | NV_SC_V6 },
+		{ "net/ipv4/conf/", true, "/route_localnet", "1", NV_SC_EXTERNAL },
+		{ "net/ipv4/conf/", true, "/forwarding", "0", NV_SC_INTERNAL },
+		{ "net/ipv6/conf/", true, "/forwarding", "0", NV_SC_INTERNAL | NV_SC_V6 },
+		{ "net/ipv6/conf/", true, "/accept_dad", "0", NV_SC_V6 },
+		{ "net/ipv6/conf/", true, "/accept_ra", "0", NV_SC_V6 },
+		{ "net/ipv4/conf/", true, "/rp_filter", "2", NV_SC_ALWAYS },
+	};
+	unsigned have = n->internal ? NV_SC_INTERNAL : NV_SC_EXTERNAL;
 
-	if (!n->internal) {
-		r = nv_sysctl(s, s->host, "1", reterr, "net/ipv4/ip_forward");
-		if (r < 0)
-			return r;
-		if (v6) {
-			r = nv_sysctl(s, s->host, "1", reterr, "net/ipv6/conf/all/forwarding");
-			if (r < 0)
-				return r;
-		}
-		r = nv_sysctl(s, s->host, "1", reterr, "net/ipv4/conf/%s/route_localnet", br);
-		if (r < 0)
-			return r;
-	} else {
-		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv4/conf/%s/forwarding", br);
-		if (r < 0)
-			return r;
-		if (v6) {
-			r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/forwarding", br);
-			if (r < 0)
-				return r;
-		}
-	}
-	if (v6) {
-		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/accept_dad", br);
-		if (r < 0)
-			return r;
-		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/accept_ra", br);
-		if (r < 0)
-			return r;
-	}
-	return nv_sysctl(s, s->host, "2", reterr, "net/ipv4/conf/%s/rp_filter", br);
+	if (has_family(n, AF_INET6))
+		have |= NV_SC_V6;
+	return nv_sysctl_apply(s, s->host, n->network_interface, rules, ARRAY_SIZE(rules), have,
+			       reterr);
 }
 
 static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,

@@ -57,6 +57,26 @@ int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct 
 int nv_vlan_setup(struct nv_setup *s, const struct nv_per_network *pn, struct nv_status_net *st,
 		  struct berth_error **reterr);
 
+/* A table of sysctls: "<pre><ifname><post>" (ifname only when `per_if`). */
+enum nv_sysctl_when {
+	NV_SC_ALWAYS = 0,
+	NV_SC_V6 = 1 << 0,        /* the network has an IPv6 subnet */
+	NV_SC_INTERNAL = 1 << 1,  /* internal network only */
+	NV_SC_EXTERNAL = 1 << 2,  /* non-internal network only */
+	NV_SC_TOLERANT = 1 << 3,  /* a missing key (no IPv6) or read-only /proc is fine */
+};
+struct nv_sysctl_rule {
+	const char *pre;
+	bool per_if;
+	const char *post;
+	const char *value;
+	unsigned when; /* enum nv_sysctl_when */
+};
+/* Write the rules whose conditions `have` (NV_SC_V6 | NV_SC_INTERNAL or _EXTERNAL) meets. */
+int nv_sysctl_apply(struct nv_setup *s, struct berth_netns *ns, const char *ifname,
+		    const struct nv_sysctl_rule *rules, size_t n, unsigned have,
+		    struct berth_error **reterr);
+
 /*
  * Container-side sysctls as netavark sets them: IPv6 autoconf off always;
  * with `full` (managed bridges) also accept_dad=0 (IPv6), arp_notify=1 and

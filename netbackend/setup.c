@@ -178,36 +178,50 @@ static const struct nv_subnet *subnet_of(const struct nv_network *n, const struc
 	return NULL;
 }
 
-int nv_container_sysctls(struct nv_setup *s, const struct nv_per_network *pn, bool full,
-			 struct berth_error **reterr)
+int nv_sysctl_apply(struct nv_setup *s, struct berth_netns *ns, const char *ifname,
+		    const struct nv_sysctl_rule *rules, size_t n, unsigned have,
+		    struct berth_error **reterr)
 {
-	const char *ifn = pn->interface_name;
-	bool has_v6 = false;
-	int r;
-
-	for (size_t i = 0; i < pn->network->n_subnets; i++)
-		if (pn->network->subnets[i].subnet.ip.family == AF_INET6)
-			has_v6 = true;
-
-	/* Manual addressing only. Without IPv6 (no such key) or with a read-only /proc: fine. */
-	r = nv_sysctl(s, s->ctr, "0", reterr, "net/ipv6/conf/%s/autoconf", ifn);
-	if (r == -ENOENT || r == -EROFS) {
-		berth_error_freep(reterr);
-		r = 0;
-	}
-	if (r < 0)
-		return r;
-	if (!full)
-		return 0;
-	if (has_v6) {
-		r = nv_sysctl(s, s->ctr, "0", reterr, "net/ipv6/conf/%s/accept_dad", ifn);
+	for (size_t i = 0; i < n; i++) {
+		const struct nv_sysctl_rule *sc = &rules[i];
+		unsigned need = sc->when & ~(unsigned)NV_SC_TOLERANT;
+		if ((need & have) != need)
+			continue;
+		int r = nv_sysctl(s, ns, sc->value, reterr, "%s%s%s", sc->pre,
+				  sc->per_if ? ifname : "", sc->post);
+		if (r < 0 && (sc->when & NV_SC_TOLERANT) && (r == -ENOENT || r == -EROFS)) {
+			berth_error_freep(reterr);
+			r = 0;
+		}
 		if (r < 0)
 			return r;
 	}
-	r = nv_sysctl(s, s->ctr, "1", reterr, "net/ipv4/conf/%s/arp_notify", ifn);
-	if (r < 0)
-		return r;
-	return nv_sysctl(s, s->ctr, "2", reterr, "net/ipv4/conf/%s/rp_filter", ifn);
+	return 0;
+}
+
+int nv_container_sysctls(struct nv_setup *s, const struct nv_per_network *pn, bool full,
+			 struct berth_error **reterr)
+{
+	/* As netavark: manual addressing only, everywhere; the rest on managed bridges. */
+	static const struct nv_sysctl_rule minimal[] = {
+		{ "net/ipv6/conf/", true, "/autoconf", "0", NV_SC_TOLERANT },
+	};
+	static const struct nv_sysctl_rule managed[] = {
+		{ "net/ipv6/conf/", true, "/autoconf", "0", NV_SC_TOLERANT },
+		{ "net/ipv6/conf/", true, "/accept_dad", "0", NV_SC_V6 },
+		{ "net/ipv4/conf/", true, "/arp_notify", "1", NV_SC_ALWAYS },
+		{ "net/ipv4/conf/", true, "/rp_filter", "2", NV_SC_ALWAYS },
+	};
+	unsigned have = 0;
+
+	for (size_t i = 0; i < pn->network->n_subnets; i++)
+		if (pn->network->subnets[i].subnet.ip.family == AF_INET6)
+			have |= NV_SC_V6;
+	if (full)
+		return nv_sysctl_apply(s, s->ctr, pn->interface_name, managed, ARRAY_SIZE(managed),
+				       have, reterr);
+	return nv_sysctl_apply(s, s->ctr, pn->interface_name, minimal, ARRAY_SIZE(minimal), have,
+			       reterr);
 }
 
 int nv_container_configure(struct nv_setup *s, const struct nv_per_network *pn, int ifindex,
