@@ -182,3 +182,6 @@ dns_server_pids() { sbx_pids | grep -E ' (aardvark-dns|berth-dns)$' || true; }
 leftover_pids() {
     sbx_pids | grep -E ' (conmon|aardvark-dns|berth-dns|berth-net|netavark|crun|catatonit|slirp4netns|rootlessport)$' || true
 }
+
+# the DNS server is Debian's aardvark-dns 1.4 (control, or --dns aardvark)
+dns_is_aardvark() { [[ $SBX_BACKEND == netavark || $SBX_DNS == aardvark ]]; }

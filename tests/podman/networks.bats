@@ -49,7 +49,7 @@ reach() {
     # m resolves both; aardvark-dns 1.4 answers only the names of the
     # network whose address was asked, and busybox asks the first server
     # of resolv.conf only
-    if ! is_control; then
+    if ! dns_is_aardvark; then
         run lookup m x
         [[ $output == *"Address: $(ctr_ip x na)"* ]]
         run lookup m y

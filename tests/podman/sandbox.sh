@@ -15,6 +15,8 @@
 #                              $BERTH_BUILD or <repo>/build)
 #   --timeout SEC              hard limit for CMD (default 900)
 #   --keep                     keep the temp dir (for debugging)
+#   --tap                      CMD speaks TAP: a missing prerequisite (not root,
+#                              no podman) prints "1..0 # SKIP reason", exit 0
 #
 # CMD runs as root inside the sandbox netns with CONTAINERS_CONF and
 # CONTAINERS_STORAGE_CONF pointing at the sandbox's files; `podman` just works
@@ -22,7 +24,8 @@
 #
 # The sandbox (all of it disappears when CMD ends, also on failure):
 # - a private mount namespace (unshare -m --propagation private) with its own
-#   tmpfs on /run, /dev/shm (Podman's shm locks) and /var/tmp, a private
+#   tmpfs on /run, /dev/shm (Podman's shm locks) and /var/tmp, a writable
+#   overlay on /var/lib (/var/lib/containers/cache), a private
 #   /etc/containers, /etc/resolv.conf naming the fake resolver below, and
 #   berth installed (`meson install --destdir`) and overlaid read-only on its
 #   prefix, so the installed layout (<libexecdir>/berth/netavark ->
@@ -123,6 +126,11 @@ inner() {
     mkdir -p /run/lock /run/netns /run/containers
     mount -t tmpfs -o mode=1777 tmpfs /dev/shm
     mount -t tmpfs -o mode=1777 tmpfs /var/tmp
+    # /var/lib writable only in the sandbox: containers/image keeps its blob
+    # info cache in /var/lib/containers/cache whatever the storage root is
+    mkdir -p "$T/varlib-up" "$T/varlib-work"
+    mount -t overlay overlay \
+        -o "lowerdir=/var/lib,upperdir=$T/varlib-up,workdir=$T/varlib-work" /var/lib
     # crun refuses the mixed cgroup v1/v2 layout while the v2 mount is there
     if mountpoint -q /sys/fs/cgroup/unified; then
         umount /sys/fs/cgroup/unified
@@ -229,7 +237,7 @@ outer() {
     BACKEND=${BERTH_PODMAN_BACKEND:-berth}
     DNS=${BERTH_PODMAN_DNS:-berth}
     BUILD=${BERTH_BUILD:-$REPO/build}
-    local limit=900
+    local limit=900 tap=0
     keep=0
     while (($#)); do
         case $1 in
@@ -238,6 +246,7 @@ outer() {
             --build) BUILD=$2; shift 2 ;;
             --timeout) limit=$2; shift 2 ;;
             --keep) keep=1; shift ;;
+            --tap) tap=1; shift ;;
             --) shift; break ;;
             -*) echo "usage: sandbox.sh [--backend berth|netavark] [--dns berth|aardvark] [--build DIR] [--timeout SEC] [--] CMD..." >&2; exit 2 ;;
             *) break ;;
@@ -246,15 +255,20 @@ outer() {
     (($#)) || set -- bash
     [[ $BACKEND == berth || $BACKEND == netavark ]] || { log "bad backend $BACKEND"; exit 2; }
     [[ $DNS == berth || $DNS == aardvark ]] || { log "bad dns $DNS"; exit 2; }
-    if [[ $(id -u) -ne 0 ]]; then
-        log "needs root"
+    skip_all() {
+        log "skipped: $*"
+        if ((tap)); then echo "1..0 # SKIP $*"; exit 0; fi
         exit 77
-    fi
+    }
+    [[ $(id -u) -eq 0 ]] || skip_all "needs root"
     local tool
-    for tool in podman crun conmon busybox socat dnsmasq nsenter unshare; do
-        command -v "$tool" >/dev/null || { log "missing $tool (scripts/deps.sh)"; exit 77; }
+    for tool in podman crun conmon socat dnsmasq nsenter unshare jq; do
+        command -v "$tool" >/dev/null || skip_all "missing $tool (scripts/deps.sh)"
     done
-    [[ -x /bin/busybox ]] || { log "missing busybox-static"; exit 77; }
+    [[ -x /bin/busybox ]] || skip_all "missing busybox-static (scripts/deps.sh)"
+    if [[ $BACKEND == netavark && ! -x /usr/lib/podman/netavark ]]; then
+        skip_all "Debian's netavark is not installed (control)"
+    fi
 
     T=$(mktemp -d /tmp/berth-podman.XXXXXX)
     SBX_CWD=$PWD
