@@ -130,7 +130,7 @@ settle() {
         sleep 0.5
         b=$(awk '/^cpu / { print $2+$3+$4+$7+$8, $5+$6 }' /proc/stat)
         busy=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
-            t = y[1] - x[1] + y[2] - x[2]; printf "%d", t > 0 ? 100 * (y[1] - x[1]) / t : 0 }')
+            t = y[1] - x[1] + y[2] - x[2]; printf "%d", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }')
         ((busy < 10)) && return 0
         ((i == 0)) && echo "  (waiting for the CPUs to become idle ...)" >&2
     done
