@@ -93,6 +93,13 @@ kill_ns_procs() {
             n=${n%]}
             if [[ $m == "$mnt" || -n ${nets[$n]:-} ]]; then
                 pids+=("$p")
+            elif [[ -s ${T:-}/kill-uids ]]; then
+                # uids that exist only in the sandbox (rootless tests)
+                local uid lo hi
+                uid=$(awk '/^Uid:/{print $2}' "$d/status" 2>/dev/null) || continue
+                while read -r lo hi; do
+                    if ((uid >= lo && uid <= hi)); then pids+=("$p"); break; fi
+                done <"$T/kill-uids"
             fi
         done
         ((${#pids[@]})) || return 0
