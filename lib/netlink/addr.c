@@ -38,6 +38,14 @@ static int addr_msg(int type, int flags, int ifindex, const struct berth_ipnet *
 	r = nlu_put(msg, IFA_ADDRESS, addr->ip.b, len);
 	if (r < 0)
 		return r;
+	/* IPv4 gets the subnet's broadcast address, as `ip addr add ... brd +` and netavark do. */
+	if (type == RTM_NEWADDR && addr->ip.family == AF_INET && addr->prefixlen < 31) {
+		struct berth_ip brd;
+		berth_ipnet_last(addr, &brd);
+		r = nlu_put(msg, IFA_BROADCAST, brd.b, 4);
+		if (r < 0)
+			return r;
+	}
 	*ret = TAKE_PTR(msg);
 	return 0;
 }

@@ -189,7 +189,11 @@ int berth_link_build_veth(const struct berth_veth_spec *spec, void **ret_buf, si
 
 /* --- addresses and routes --------------------------------------------------- */
 
-/* Add address (with its prefix length) to ifindex. nodad: IFA_F_NODAD for v6. EEXIST is an error. */
+/*
+ * Add address (with its prefix length) to ifindex; IPv4 addresses get the
+ * prefix's broadcast address (below /31). nodad: IFA_F_NODAD for v6. EEXIST
+ * is an error.
+ */
 int berth_addr_add(struct berth_netns *ns, int ifindex, const struct berth_ipnet *addr, bool nodad);
 int berth_addr_del(struct berth_netns *ns, int ifindex, const struct berth_ipnet *addr);
 /*
