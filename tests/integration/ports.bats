@@ -50,13 +50,21 @@ tcp_get() {
 # after EOF on stdin it waits only 0.5 s (-t) for the answer, too short on a
 # loaded machine (the listener forks a shell per datagram).
 udp_get() {
-    inns "$1" timeout 5 python3 -c '
+    # UDP may lose a datagram (or a slow machine may be late to fork the
+    # listener's child): ask up to three times from the same socket, so the
+    # same conntrack entry carries every try.
+    inns "$1" timeout 8 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
 s.connect((sys.argv[1], int(sys.argv[2])))
-s.send(b"ping\n")
-print(s.recv(512).decode().strip())' "$2" "$3" 2>/dev/null || true
+for _ in range(3):
+    s.send(b"ping\n")
+    try:
+        print(s.recv(512).decode().strip())
+        break
+    except socket.timeout:
+        pass' "$2" "$3" 2>/dev/null || true
 }
 
 @test "tcp forward: reached from the outside through the host address" {
