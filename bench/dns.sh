@@ -16,12 +16,22 @@
 # touched; every server this script starts is killed and both namespaces are
 # deleted on exit, failure or Ctrl-C.
 #
+# Figures: queries/s = completed queries / run time over all rounds (the goal
+# uses the median of the per-round berth-dns/floor ratios, each pair back to
+# back); server CPU per query = utime+stime of the server process (all its
+# threads, /proc/PID/stat) over the dnsperf runs / completed queries; latency
+# avg from dnsperf; p50/p99/p99.9 from a separate dnsperf -v run at the same
+# load (one "> RCODE name type seconds" line per query, 1 us resolution);
+# memory from /proc/PID/status after the runs. Reload: the config is rewritten
+# (rename) with RELOAD_CONTAINERS containers whose last one has a new name,
+# bench/dns-reload sends SIGHUP and queries that name until it answers.
+#
 # Environment:
 #   BUILD          build directory (default build); built with ninja if stale
 #   BERTH_DNS      berth-dns binary (default $BUILD/dns/berth-dns)
 #   AARDVARK_BIN   default /usr/lib/podman/aardvark-dns; "" to skip
 #   DURATION       seconds per dnsperf throughput run (default 10)
-#   ROUNDS         throughput runs per server, interleaved (default 2)
+#   ROUNDS         throughput runs per server, interleaved (default 3)
 #   LAT_DURATION   seconds of the dnsperf -v run for the latency percentiles (default 5)
 #   INFLIGHT       dnsperf -q: queries in flight (default 16)
 #   CLIENTS        dnsperf -c: client sockets (default 16)
@@ -40,7 +50,7 @@ case ${1:-} in
 *) echo "usage: $0   (settings through the environment, see --help)" >&2; exit 2 ;;
 esac
 DURATION=${DURATION:-10}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 LAT_DURATION=${LAT_DURATION:-5}
 INFLIGHT=${INFLIGHT:-16}
 CLIENTS=${CLIENTS:-16}
@@ -257,7 +267,7 @@ for impl in berth-dns aardvark-dns; do config "$WORK/conf-$impl" "$CONTAINERS"; 
 
 echo "berth DNS benchmark: dnsperf -c $CLIENTS -q $INFLIGHT, ${DURATION} s x $ROUNDS rounds per server," \
     "$CONTAINERS containers ($(nproc) CPUs, kernel $(uname -r))" >&2
-declare -A SENT NDONE LOST TIME CPU CCPU RSS HWM RSS0 RANON RFILE PSS P50 P99 P999 AVG LAT_QPS ROUND_QPS
+declare -A RQPS SENT NDONE LOST TIME CPU CCPU RSS HWM RSS0 RANON RFILE PSS P50 P99 P999 AVG LAT_QPS ROUND_QPS
 for impl in "${IMPLS[@]}"; do
     SENT[$impl]=0 NDONE[$impl]=0 LOST[$impl]=0 TIME[$impl]=0 CPU[$impl]=0 CCPU[$impl]=0 AVG[$impl]=0
     ROUND_QPS[$impl]=
@@ -284,6 +294,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
         CPU[$impl]=$((CPU[$impl] + c1 - c0))
         CCPU[$impl]=$(awk -v a="${CCPU[$impl]}" '/^client-cpu/ { a += $2 + $3 } END { print a }' "$o.err")
         ROUND_QPS[$impl]+="$(field "$o" "Queries per second:" | awk '{ printf "%.0f ", $1 }')"
+        RQPS[$impl:$r]=$(field "$o" "Queries per second:")
         if ((r == ROUNDS)); then
             # the latency distribution: a separate run with -v (one line per query,
             # "> NOERROR name type latency"), same load
@@ -322,7 +333,7 @@ for impl in "${reload_impls[@]}"; do
     for ((k = 1; k <= RELOAD_REPS; k++)); do
         # the last container is renamed new<k>: that name exists only after the reload
         config "$dir" "$RELOAD_CONTAINERS" "new$k"
-        settle "$impl reload $k"
+        ((k == 1)) && settle "$impl reload"
         if ! ip netns exec "$CLIENT" timeout 20 "$PROBE" "$GW" 53 "$pid" "new$k" c0 >>"$WORK/reload-$impl.out"; then
             echo "$0: $impl: reload $k not measured" >&2
             echo "reload_us=nan rtt_us=nan" >>"$WORK/reload-$impl.out"
@@ -366,6 +377,13 @@ rowr() { # label array: values and ratios
     for impl in "${IMPLS[@]}"; do printf '%14s' "${a[$impl]:--}"; done
     printf '%16s%16s\n' "$(ratio "${a[berth-dns]}" "${a[floor]}")" "$(ratio "${a[aardvark-dns]:-}" "${a[berth-dns]}")"
 }
+# queries/s goal: berth-dns/floor of each round (the two runs are back to back,
+# so a burst of other work on the machine hits one pair, not the whole sum)
+ratios=()
+for ((r = 1; r <= ROUNDS; r++)); do
+    ratios+=("$(awk -v a="${RQPS[berth-dns:$r]}" -v b="${RQPS[floor:$r]}" 'BEGIN { printf "%.3f", a / b }')")
+done
+QRATIO=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }')
 declare -A LOSTS RQ
 for impl in "${IMPLS[@]}"; do
     LOSTS[$impl]="${LOST[$impl]}/${SENT[$impl]}"
@@ -373,7 +391,8 @@ for impl in "${IMPLS[@]}"; do
     RQ[$impl]=${RQ[$impl]// //}
 done
 rowr "queries/s (completed / run time)" QPS
-row "  per round" RQ
+for impl in "${IMPLS[@]}"; do printf '  %-38s%s\n' "$impl, queries/s per round" "${RQ[$impl]}"; done
+printf '  %-38s%s\n' "berth-dns/floor per round" "${ratios[*]}"
 row "lost / sent" LOSTS
 rowr "latency avg, ms (dnsperf)" AVGMS
 rowr "latency p50, ms (-v run)" P50
@@ -413,7 +432,7 @@ goal() { # label value op limit
 }
 echo
 echo "Goals (berth-dns):"
-goal "queries/s: berth-dns/floor >= 0.90" "$(awk -v a="${QPS[berth-dns]}" -v b="${QPS[floor]}" 'BEGIN { printf "%.2f", a / b }')" ">=" 0.90
+goal "queries/s: berth-dns/floor, median of the $ROUNDS rounds >= 0.90" "$QRATIO" ">=" 0.90
 goal "server CPU per query <= 10 us" "${SCPU[berth-dns]}" "<=" 10
 goal "p99 latency < 0.5 ms (16 in flight, -v run)" "${P99[berth-dns]}" "<" 0.5
 goal "VmRSS with $CONTAINERS containers < 2 MB (2048 kB), after the runs" "${RSS[berth-dns]}" "<" 2048
