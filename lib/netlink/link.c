@@ -704,7 +704,8 @@ static int build_macvlan(const struct berth_sublink_spec *spec, struct nl_msg **
 	if (r < 0)
 		return r;
 	if (spec->has_bclim) {
-		r = nlu_put_u32(msg, IFLA_MACVLAN_BC_QUEUE_LEN, spec->bclim);
+		/* As netavark: bclim is the broadcast cutoff, not the queue length. */
+		r = nlu_put_u32(msg, BERTH_IFLA_MACVLAN_BC_CUTOFF, spec->bclim);
 		if (r < 0)
 			return r;
 	}

@@ -21,6 +21,12 @@
 struct nl_sock;
 struct berth_netns;
 
+/*
+ * The macvlan broadcast cutoff (netavark's `bclim`): kernel 6.3 and newer.
+ * Debian 12's kernel headers predate it.
+ */
+#define BERTH_IFLA_MACVLAN_BC_CUTOFF 9
+
 /* --- namespaces ------------------------------------------------------------ */
 
 /* The namespace the process is in (the "host" namespace of berth-net). */
@@ -157,7 +163,7 @@ struct berth_sublink_spec {
 	unsigned mtu;              /* 0 = parent's */
 	const uint8_t *mac;        /* macvlan only; NULL = random */
 	int mode;                  /* enum berth_macvlan_mode / berth_ipvlan_mode */
-	uint32_t bclim;            /* macvlan broadcast queue limit, 0 = unset */
+	uint32_t bclim;            /* macvlan bclim: IFLA_MACVLAN_BC_CUTOFF (an s32, as raw bits) */
 	bool has_bclim;
 };
 int berth_macvlan_create(struct berth_netns *ns, const struct berth_sublink_spec *spec,

@@ -128,7 +128,7 @@ static void test_macvlan_modes(void **state)
 		assert_null(a.tb[IFLA_ADDRESS]);
 		linkinfo(&a, "macvlan", &d);
 		assert_u32(d.tb[IFLA_MACVLAN_MODE], modes[i].kernel);
-		assert_null(d.tb[IFLA_MACVLAN_BC_QUEUE_LEN]);
+		assert_null(d.tb[BERTH_IFLA_MACVLAN_BC_CUTOFF]);
 		free(buf);
 	}
 }
@@ -151,7 +151,7 @@ static void test_macvlan_bclim_mac_mtu(void **state)
 	assert_memory_equal(mnl_attr_get_payload(a.tb[IFLA_ADDRESS]), mac, 6);
 	linkinfo(&a, "macvlan", &d);
 	assert_u32(d.tb[IFLA_MACVLAN_MODE], MACVLAN_MODE_VEPA);
-	assert_u32(d.tb[IFLA_MACVLAN_BC_QUEUE_LEN], 1000);
+	assert_u32(d.tb[BERTH_IFLA_MACVLAN_BC_CUTOFF], 1000);
 	free(buf);
 
 	/* bclim 0 is a real value when has_bclim is set */
@@ -159,7 +159,7 @@ static void test_macvlan_bclim_mac_mtu(void **state)
 	assert_int_equal(berth_link_build_macvlan(&spec, &buf, &len), 0);
 	parse_msg(buf, len, RTM_NEWLINK, sizeof(struct ifinfomsg), &a);
 	linkinfo(&a, "macvlan", &d);
-	assert_u32(d.tb[IFLA_MACVLAN_BC_QUEUE_LEN], 0);
+	assert_u32(d.tb[BERTH_IFLA_MACVLAN_BC_CUTOFF], 0);
 	free(buf);
 
 	spec.mode = 17;
