@@ -22,19 +22,27 @@ static bool has_family(const struct nv_network *n, int family)
 	return false;
 }
 
-/* The MTU for the veth: the option, else the default-route interface's, else the bridge's. */
+/*
+ * The MTU for the veth: the option; else, for the bridge's first port, the
+ * default-route interface's (netavark 1.16); else the existing bridge's,
+ * which the kernel keeps at its ports' minimum, i.e. what the first port got
+ * (netavark 1.4). So the routing table is read once per network, not once
+ * per container.
+ */
 static unsigned pick_mtu(struct nv_setup *s, const struct nv_network *n,
-			 const struct berth_link_info *bridge)
+			 const struct berth_link_info *bridge, bool created)
 {
 	struct berth_link_info li;
 	int ifindex;
 
 	if (n->mtu)
 		return n->mtu;
+	if (!created)
+		return bridge->mtu;
 	if (berth_route_default_ifindex(s->host, AF_UNSPEC, &ifindex) >= 0 &&
 	    berth_link_get_by_index(s->host, ifindex, &li) >= 0 && li.mtu)
 		return li.mtu;
-	return bridge ? bridge->mtu : 0;
+	return bridge->mtu;
 }
 
 /* The bridge's sysctls, as netavark writes them when it creates the bridge. */
@@ -60,11 +68,12 @@ static int bridge_sysctls(struct nv_setup *s, const struct nv_network *n,
 }
 
 static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
-			 struct berth_link_info *ret, struct berth_error **reterr)
+			 struct berth_link_info *ret, bool *ret_created, struct berth_error **reterr)
 {
 	const char *name = n->network_interface;
 	int r = berth_link_get(s->host, name, ret);
 
+	*ret_created = false;
 	if (r >= 0) {
 		if (strcmp(ret->kind, "bridge") != 0)
 			return berth_error_set(reterr, EEXIST,
@@ -141,6 +150,7 @@ static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
 	r = berth_link_get_by_index(s->host, ifindex, ret);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get bridge %s", name);
+	*ret_created = true;
 	return 0;
 }
 
@@ -156,7 +166,8 @@ int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct 
 		return berth_error_set(reterr, EINVAL, "network %s: no bridge interface name given",
 				       n->name);
 
-	r = bridge_ensure(s, n, &bridge, reterr);
+	bool created;
+	r = bridge_ensure(s, n, &bridge, &created, reterr);
 	if (r < 0)
 		return r;
 
@@ -167,7 +178,7 @@ int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct 
 		.host_name = host_name,
 		.peer_name = pn->interface_name,
 		.peer_ns = s->ctr,
-		.mtu = pick_mtu(s, n, &bridge),
+		.mtu = pick_mtu(s, n, &bridge, created),
 		.peer_mac = pn->has_static_mac ? pn->static_mac : NULL,
 		.master_ifindex = bridge.ifindex,
 	};
