@@ -43,6 +43,8 @@
 # The script installs nothing: scripts/deps.sh installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
 case ${1:-} in
 -h | --help) sed -n '4,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -79,28 +81,16 @@ if [[ -n $AARDVARK_BIN && ! -x $AARDVARK_BIN ]]; then
     echo "$0: $AARDVARK_BIN not installed (package aardvark-dns): running without it" >&2
     AARDVARK_BIN=
 fi
-if ((${#missing[@]})); then
-    printf '%s: missing: %s\n' "$0" "${missing[*]}" >&2
-    echo "run scripts/deps.sh (as root) to install the benchmark's dependencies" >&2
-    exit 1
-fi
+bench_fail_missing "${missing[@]}"
 
 BUILD=${BUILD:-build}
-if [[ ! -f $BUILD/build.ninja ]]; then
-    meson setup "$BUILD" >/dev/null
-fi
 targets=(bench/dns-floor bench/dns-reload)
 [[ -z ${BERTH_DNS:-} ]] && targets+=(dns/berth-dns)
-if ! ninja -C "$BUILD" "${targets[@]}" >"$BUILD/bench-dns-build.log" 2>&1; then
-    echo "$0: building ${targets[*]} in $BUILD failed; see $BUILD/bench-dns-build.log" >&2
-    exit 1
-fi
+bench_build bench-dns-build.log "${targets[@]}"
 BERTH_DNS=${BERTH_DNS:-$PWD/$BUILD/dns/berth-dns}
 FLOOR=$PWD/$BUILD/bench/dns-floor
 PROBE=$PWD/$BUILD/bench/dns-reload
-for f in "$BERTH_DNS" "$FLOOR" "$PROBE"; do
-    [[ -x $f ]] || { echo "$0: $f not built" >&2; exit 1; }
-done
+bench_require_built "$BERTH_DNS" "$FLOOR" "$PROBE"
 TCK=$(getconf CLK_TCK)
 
 WORK=$(mktemp -d /tmp/berth-dnsbench.XXXXXX)

@@ -35,6 +35,8 @@
 # The script installs nothing: scripts/deps.sh installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
 MODE=all
 case ${1:-} in
@@ -74,28 +76,16 @@ if [[ -n $NETAVARK_BIN ]]; then
     # netavark 1.4 drives the firewall through the iptables binary
     command -v iptables >/dev/null || missing+=("iptables (needed by netavark 1.4)")
 fi
-if ((${#missing[@]})); then
-    printf '%s: missing: %s\n' "$0" "${missing[*]}" >&2
-    echo "run scripts/deps.sh (as root) to install the benchmark's dependencies" >&2
-    exit 1
-fi
+bench_fail_missing "${missing[@]}"
 
 BUILD=${BUILD:-build}
-if [[ ! -f $BUILD/build.ninja ]]; then
-    meson setup "$BUILD" >/dev/null
-fi
 targets=(bench/bench-run bench/veth-floor)
 [[ -z ${BERTH_NET:-} ]] && targets+=(netbackend/berth-net)
-if ! ninja -C "$BUILD" "${targets[@]}" >"$BUILD/bench-build.log" 2>&1; then
-    echo "$0: building ${targets[*]} in $BUILD failed; see $BUILD/bench-build.log" >&2
-    exit 1
-fi
+bench_build bench-build.log "${targets[@]}"
 BERTH_NET=${BERTH_NET:-$PWD/$BUILD/netbackend/berth-net}
 RUNNER=$PWD/$BUILD/bench/bench-run
 FLOOR=$PWD/$BUILD/bench/veth-floor
-for f in "$BERTH_NET" "$RUNNER" "$FLOOR"; do
-    [[ -x $f ]] || { echo "$0: $f not built" >&2; exit 1; }
-done
+bench_require_built "$BERTH_NET" "$RUNNER" "$FLOOR"
 
 WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
 P="berth-b$$"
