@@ -25,6 +25,7 @@
 #include "packet.h"
 
 #include "basic/cleanup.h"
+#include "basic/hash.h"
 #include "basic/fileio.h"
 #include "basic/log.h"
 #include "dnsconf/aardvark.h"
@@ -126,13 +127,7 @@ struct dns_tables {
 
 static uint32_t fnv1a(const void *p, size_t n)
 {
-	const uint8_t *b = p;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 16777619u;
-	}
-	return h;
+	return berth_fnv1a32(p, n);
 }
 
 static uint32_t ip_hash(const struct berth_ip *ip)

@@ -11,6 +11,7 @@
 #include "basic/cleanup.h"
 #include "basic/fileio.h"
 #include "basic/log.h"
+#include "basic/time-util.h"
 #include "dnsconf/aardvark.h"
 
 #include <arpa/inet.h>
@@ -124,12 +125,10 @@ struct server {
 /* One static buffer for incoming UDP queries and one for every response. */
 static uint8_t resp[DNS_MAX_UDP];
 
+/* #syscalls clock_gettime (normally served by the vDSO) */
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-	/* #syscalls clock_gettime (normally served by the vDSO) */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)berth_now_ms();
 }
 
 static void ip_from_sa(const struct sockaddr_storage *sa, struct berth_ip *ret)

@@ -23,6 +23,7 @@
 #include "basic/cleanup.h"
 #include "basic/fileio.h"
 #include "basic/log.h"
+#include "basic/time-util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -178,13 +179,6 @@ static int server_reload(int dirfd)
 	return 1;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *level_name(void)
 {
 	switch (log_get_level()) {
@@ -308,7 +302,7 @@ static int server_start(const struct nv_ctx *ctx, const char *dir, struct berth_
 	 * Read stderr until the foreground process exits. The daemon it leaves
 	 * behind may keep the pipe open: stop at its parent's exit, not at EOF.
 	 */
-	long long deadline = now_ms() + NV_DNS_START_TIMEOUT_MS;
+	long long deadline = berth_now_ms() + NV_DNS_START_TIMEOUT_MS;
 	bool exited = false, eof = false;
 	for (;;) {
 		if (!exited) {
@@ -321,7 +315,7 @@ static int server_start(const struct nv_ctx *ctx, const char *dir, struct berth_
 				(void)drain(rfd, errbuf, &errlen);
 			break;
 		}
-		long long left = deadline - now_ms();
+		long long left = deadline - berth_now_ms();
 		if (left <= 0) {
 			(void)kill(pid, SIGKILL);
 			(void)waitpid(pid, NULL, 0);

@@ -18,6 +18,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/fileio.h"
+#include "basic/hash.h"
 #include "basic/log.h"
 #include "state.h"
 
@@ -160,12 +161,8 @@ static void setup_done(struct nv_setup *s)
 const char *nv_host_veth_name(const char *container_id, const char *network, char *buf)
 {
 	/* FNV-1a 64 over "id\0network"; 40 bits of it in hex. */
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (const char *p = container_id; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
-	h = (h ^ 0) * 0x100000001b3ULL;
-	for (const char *p = network; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	uint64_t h = berth_fnv1a64(BERTH_FNV64_INIT, container_id, strlen(container_id) + 1);
+	h = berth_fnv1a64(h, network, strlen(network));
 	snprintf(buf, 16, "veth%010llx", (unsigned long long)(h & 0xffffffffffULL));
 	return buf;
 }

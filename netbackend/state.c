@@ -3,6 +3,7 @@
 
 #include "basic/cleanup.h"
 #include "basic/fileio.h"
+#include "basic/hash.h"
 #include "basic/log.h"
 
 #include <dirent.h>
@@ -41,9 +42,7 @@ static void state_name(const char *id, char buf[80])
 		snprintf(buf, 80, "%s.json", id);
 		return;
 	}
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (const char *p = id; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	uint64_t h = berth_fnv1a64(BERTH_FNV64_INIT, id, strlen(id));
 	snprintf(buf, 80, "id-%016llx.json", (unsigned long long)h);
 }
 

@@ -15,6 +15,8 @@
  */
 #include "nft/batch.h"
 
+#include "basic/time-util.h"
+
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -189,13 +191,6 @@ static int nft_poll_in(int fd, int timeout_ms)
 	return r == 0 ? -ETIMEDOUT : 0;
 }
 
-static long long nft_now_ms(void)
-{
-	struct timespec ts;
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One round: results[i] receives the answer (0 or -errno) of active[i]. */
 struct nft_round {
 	size_t n;              /* active commands */
@@ -291,7 +286,7 @@ static int nft_round_collect(struct mnl_socket *nl, struct nft_round *r)
 	_cleanup_free_ char *buf = NULL;
 	unsigned portid = mnl_socket_get_portid(nl);
 	int fd = mnl_socket_get_fd(nl);
-	long long deadline = nft_now_ms() + NFT_REPLY_TIMEOUT_MS;
+	long long deadline = berth_now_ms() + NFT_REPLY_TIMEOUT_MS;
 	size_t n_answered = 0;
 
 	buf = malloc(MNL_SOCKET_BUFFER_SIZE);
@@ -299,7 +294,7 @@ static int nft_round_collect(struct mnl_socket *nl, struct nft_round *r)
 		return -ENOMEM;
 
 	while (n_answered < r->n && !r->batch_err) {
-		long long left = deadline - nft_now_ms();
+		long long left = deadline - berth_now_ms();
 		int k;
 
 		/* After an overrun everything left is already queued: do not wait. */
@@ -494,7 +489,7 @@ int nft_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *dat
 	struct nft_dump_ctx ctx = { .cb = cb, .data = data };
 	unsigned portid = mnl_socket_get_portid(nl);
 	uint32_t seq = nlh->nlmsg_seq;
-	long long deadline = nft_now_ms() + NFT_REPLY_TIMEOUT_MS;
+	long long deadline = berth_now_ms() + NFT_REPLY_TIMEOUT_MS;
 	int fd = mnl_socket_get_fd(nl);
 
 	buf = malloc(NFT_DUMP_BUFSIZE);
@@ -504,7 +499,7 @@ int nft_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *dat
 		return -errno;
 
 	for (;;) {
-		long long left = deadline - nft_now_ms();
+		long long left = deadline - berth_now_ms();
 		int r = nft_poll_in(fd, left > 0 ? (int)left : 0);
 		if (r < 0)
 			return r;
