@@ -611,7 +611,12 @@ int adv_file_remove(int dirfd, const char *filename, const char *container_id)
 		}
 		if (line.n == 0)
 			continue;
-		if (memmem(line.p, line.n, container_id, idlen))
+		/* The id is the line's first field, matched whole: a short id must
+		 * not take the lines of containers whose id it begins (or is part of). */
+		size_t f = 0;
+		while (f < line.n && line.p[f] != ' ' && line.p[f] != '\t')
+			f++;
+		if (f == idlen && memcmp(line.p, container_id, idlen) == 0)
 			continue;
 		sb_add(&b, line.p, line.n);
 		sb_add(&b, "\n", 1);

@@ -414,10 +414,36 @@ static void test_file_ops(void **state)
 	assert_int_equal(count_entries(t), 0);
 }
 
+/*
+ * Regression: removal matched any line *containing* the id, so tearing down a
+ * container whose id is a prefix (or part) of another's removed both.
+ */
+static void test_file_remove_exact_id(void **state)
+{
+	struct tmpdir *t = *state;
+	char *s;
+
+	assert_int_equal(adv_file_add(t->fd, "prefix", "10.2.0.1\n", "abc 10.2.0.2  a\n"), 0);
+	assert_int_equal(adv_file_add(t->fd, "prefix", "10.2.0.1\n", "abcdef 10.2.0.3  b\n"), 0);
+	assert_int_equal(adv_file_add(t->fd, "prefix", "10.2.0.1\n", "xabc 10.2.0.4  c,abc\n"), 0);
+	assert_int_equal(adv_file_remove(t->fd, "prefix", "ab"), 0); /* no line has id "ab" */
+	assert_int_equal(adv_file_remove(t->fd, "prefix", "abc"), 0);
+	s = slurp(t, "prefix");
+	assert_string_equal(s, "10.2.0.1\nabcdef 10.2.0.3  b\nxabc 10.2.0.4  c,abc\n");
+	free(s);
+	assert_int_equal(adv_file_remove(t->fd, "prefix", "abcdef"), 0);
+	s = slurp(t, "prefix");
+	assert_string_equal(s, "10.2.0.1\nxabc 10.2.0.4  c,abc\n");
+	free(s);
+	assert_int_equal(adv_file_remove(t->fd, "prefix", "xabc"), 1);
+	assert_int_equal(count_entries(t), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_benchnet),
+		cmocka_unit_test_setup_teardown(test_file_remove_exact_id, tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_dualstack_and_upstreams),
 		cmocka_unit_test(test_internal_lowercase),
 		cmocka_unit_test(test_malformed_lines),
