@@ -92,6 +92,15 @@ int nv_container_sysctls(struct nv_setup *s, const struct nv_per_network *pn, bo
 int nv_container_configure(struct nv_setup *s, const struct nv_per_network *pn, int ifindex,
 			   struct nv_status_net *st, struct berth_error **reterr);
 
+/*
+ * The kernel route for one of the network's static routes: unicast routes go
+ * through the container's interface `ifindex` (and vanish with it); typed
+ * routes (blackhole, unreachable, prohibit) have no interface, so teardown
+ * deletes them with nv_container_routes_teardown().
+ */
+void nv_route_spec(const struct nv_network *n, const struct nv_route *nr, int ifindex,
+		   struct berth_route_spec *ret);
+
 /* The firewall's view of a bridge network; subnets copied into storage (NV_MAX_SUBNETS). */
 void nv_fw_network(const struct nv_network *n, struct berth_ipnet *storage,
 		   struct berth_fw_network *ret);
@@ -128,6 +137,12 @@ int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn, b
 		       int *ret_bridge_ifindex, int *ret_veth_ifindex, struct berth_error **reterr);
 int nv_vlan_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 		     struct berth_error **reterr);
+/*
+ * Delete the routes setup added that are bound to no interface (typed
+ * routes) from the container's namespace; already gone is fine.
+ */
+int nv_container_routes_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
+				 struct berth_error **reterr);
 
 /* Take berth-net's lock in the config directory (created if missing). Returns the fd. */
 int nv_lock(const struct nv_ctx *ctx, struct berth_error **reterr);

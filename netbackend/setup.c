@@ -167,6 +167,19 @@ const char *nv_host_veth_name(const char *container_id, const char *network, cha
 	return buf;
 }
 
+void nv_route_spec(const struct nv_network *n, const struct nv_route *nr, int ifindex,
+		   struct berth_route_spec *ret)
+{
+	*ret = (struct berth_route_spec){
+		.gateway = nr->gateway,
+		.oif = nr->route_type == BERTH_ROUTE_UNICAST ? ifindex : 0,
+		.metric = nr->has_metric ? nr->metric : n->metric,
+		.has_metric = true,
+		.type = nr->route_type,
+	};
+	berth_ipnet_network(&nr->destination, &ret->dst);
+}
+
 static const struct nv_subnet *subnet_of(const struct nv_network *n, const struct berth_ip *ip)
 {
 	for (size_t i = 0; i < n->n_subnets; i++)
@@ -284,16 +297,8 @@ int nv_container_configure(struct nv_setup *s, const struct nv_per_network *pn, 
 
 	/* Static routes of the network. */
 	for (size_t i = 0; i < n->n_routes; i++) {
-		const struct nv_route *nr = &n->routes[i];
-		struct berth_route_spec rt = {
-			.dst = nr->destination,
-			.gateway = nr->gateway,
-			.oif = nr->route_type == BERTH_ROUTE_UNICAST ? ifindex : 0,
-			.metric = nr->has_metric ? nr->metric : n->metric,
-			.has_metric = true,
-			.type = nr->route_type,
-		};
-		berth_ipnet_network(&nr->destination, &rt.dst);
+		struct berth_route_spec rt;
+		nv_route_spec(n, &n->routes[i], ifindex, &rt);
 		r = berth_route_add(s->ctr, &rt);
 		if (r < 0) {
 			char b[BERTH_IPNET_STRLEN];

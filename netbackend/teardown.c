@@ -37,6 +37,29 @@ void nv_teardown_error(struct nv_teardown *t, struct berth_error *e)
 	t->n_errors++;
 }
 
+int nv_container_routes_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
+				 struct berth_error **reterr)
+{
+	const struct nv_network *n = pn->network;
+
+	if (!t->ctr)
+		return 0; /* gone with the namespace */
+	for (size_t i = 0; i < n->n_routes; i++) {
+		struct berth_route_spec rt;
+		if (n->routes[i].route_type == BERTH_ROUTE_UNICAST)
+			continue; /* removed with the interface */
+		nv_route_spec(n, &n->routes[i], 0, &rt);
+		int r = berth_route_del(t->ctr, &rt);
+		if (r < 0 && r != -ESRCH && r != -ENOENT) {
+			char b[BERTH_IPNET_STRLEN];
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "delete route to %s in container namespace",
+						 berth_ipnet_fmt(&rt.dst, b));
+		}
+	}
+	return 0;
+}
+
 static void teardown_collect(struct nv_teardown *t, struct berth_error **e)
 {
 	nv_teardown_error(t, *e);
@@ -110,6 +133,8 @@ int nv_cmd_teardown(const struct nv_ctx *ctx, const char *netns_path, const stru
 			break;
 		}
 		if (r < 0)
+			teardown_collect(&t, &e);
+		if (nv_container_routes_teardown(&t, pn, &e) < 0)
 			teardown_collect(&t, &e);
 		if (veth)
 			doomed[n_doomed++] = veth;

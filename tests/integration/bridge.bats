@@ -216,6 +216,8 @@ MAC_RE='^([0-9a-f]{2}:){5}[0-9a-f]{2}$'
     assert_match "$routes" "198\.19\.0\.0/16 via 10\.89\.1\.253 dev eth0 .*metric 50" "routes"
     assert_match "$routes" "blackhole 198\.19\.128\.0/17" "routes"
     teardown_ok c1
+    # teardown removes every route setup added, also those bound to no interface
+    assert_eq "$(ipn c1 route show)" "" "routes left in the container after teardown"
 }
 
 @test "mtu option sets both veth ends" {
