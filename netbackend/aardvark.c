@@ -387,9 +387,11 @@ static int listen_addresses(struct nv_setup *s, const struct nv_network *n, stru
 		e->listen[e->n_listen++] = addrs[i].ip;
 	if (e->n_listen == 0)
 		return berth_error_set(reterr, EADDRNOTAVAIL,
-				       "network %s: DNS is enabled but bridge %s has no usable IP "
-				       "address for the DNS server to listen on",
-				       n->name, n->network_interface);
+				       "bridge '%s' in unmanaged mode has no usable IP addresses. "
+				       "Aardvark-dns requires at least one address (should not be "
+				       "an IPv6 link-local address) to bind to. Please add an IP "
+				       "address or disable DNS for this network (--disable-dns).",
+				       n->network_interface);
 	return 0;
 }
 

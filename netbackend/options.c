@@ -980,14 +980,23 @@ static int validate_network(struct nv_network *net, struct raw_network *raw,
 		net->ipam = NV_IPAM_HOST_LOCAL;
 	else if (streq(ipam, "none"))
 		net->ipam = NV_IPAM_NONE;
-	else if (streq(ipam, "dhcp"))
-		return berth_error_set(reterr, EOPNOTSUPP,
-				       "ipam driver dhcp is not yet supported by berth-net");
-	else
+	else if (!streq(ipam, "dhcp"))
 		return berth_error_set(reterr, EINVAL, "unsupported ipam driver %s", ipam);
 
 	if ((r = validate_network_options(net, raw->options, reterr)) < 0)
 		return r;
+	if (ipam && streq(ipam, "dhcp")) {
+		/* netavark's words where it refuses; berth has no DHCP proxy for the rest */
+		if (net->driver == NV_DRIVER_BRIDGE && !net->unmanaged)
+			return berth_error_set(reterr, EINVAL,
+					       "cannot use dhcp ipam driver without using the "
+					       "option mode=unmanaged");
+		if (net->driver == NV_DRIVER_IPVLAN)
+			return berth_error_set(reterr, EINVAL,
+					       "ipam driver dhcp is not supported with ipvlan");
+		return berth_error_set(reterr, EOPNOTSUPP,
+				       "ipam driver dhcp is not yet supported by berth-net");
+	}
 	if ((r = validate_subnets(net, reterr)) < 0)
 		return r;
 	return validate_routes(net, raw->route_types, reterr);

@@ -545,4 +545,5 @@ $(ctr_id c1) 10.89.5.2  c1,$(ctr_short c1)
     ctr_join c1 um eth0 10.89.5.2
     dns_setup c1
     assert_json_error "no usable IP address"
+    assert_json_error "bridge 'br-um' in unmanaged mode has no usable IP addresses. Aardvark-dns requires at least one address (should not be an IPv6 link-local address) to bind to. Please add an IP address or disable DNS for this network (--disable-dns)."
 }

@@ -170,6 +170,12 @@ berth_says() {
     refused_setup "dhcp"
 }
 
+@test "dhcp ipam on a managed bridge: netavark's message" {
+    berth_only "netavark 1.4 predates the dhcp check"
+    edit '.network_info.mynet.ipam_options.driver = "dhcp"'
+    refused_setup "cannot use dhcp ipam driver without using the option mode=unmanaged"
+}
+
 # --- bad namespace path -------------------------------------------------------
 
 @test "netns path is a regular file" {

@@ -412,7 +412,7 @@ static const struct bad_case bad_cases[] = {
 	{ DS, "network_info/mynet/subnets/1", "{\"subnet\":\"10.89.0.0/23\"}", "overlapping subnets: 10.89.1.0/24 and 10.89.0.0/23" },
 	{ DS, "network_info/mynet/subnets", "[]", "not all static IPs matched a subnet: expected 2, got 0" },
 	{ DS, "network_info/mynet/network_dns_servers/0", "\"dns.example\"", LOAD "invalid IP address syntax \"dns.example\" at `network_info.mynet.network_dns_servers[0]`" },
-	{ DS, "network_info/mynet/ipam_options/driver", "\"dhcp\"", "ipam driver dhcp is not yet supported by berth-net" },
+	{ DS, "network_info/mynet/ipam_options/driver", "\"dhcp\"", "cannot use dhcp ipam driver without using the option mode=unmanaged" },
 	{ DS, "network_info/mynet/ipam_options/driver", "\"someDriver\"", "unsupported ipam driver someDriver" },
 	{ DS, "network_info/mynet/options", "{\"isolate\":\"maybe\"}", "invalid isolate option \"maybe\"" },
 	{ DS, "network_info/mynet/options", "{\"vlan\":\"4095\"}", "vlan must be between 0 and 4094" },
