@@ -121,9 +121,9 @@ static int emit_line(const char *s)
 
 static int emit_error(const struct berth_error *err)
 {
-	const char *msg = err && err->msg ? err->msg : "unknown error";
-	log_debug("failed: %s", msg);
-	_cleanup_free_ char *json = nv_error_to_json(msg);
+	_cleanup_free_ char *msg = nv_error_text(err);
+	log_debug("failed: %s", msg ? msg : "out of memory");
+	_cleanup_free_ char *json = msg ? nv_error_to_json(msg) : NULL;
 	/* The only fallback that cannot fail: a fixed, valid object. */
 	(void)emit_line(json ? json : "{\"error\":\"out of memory\"}");
 	return EXIT_FAILURE;

@@ -7,6 +7,9 @@
 #include "status.h"
 
 #include "basic/cleanup.h"
+#include "basic/error.h"
+
+#include <stdio.h>
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -145,4 +148,31 @@ char *nv_error_to_json(const char *msg)
 	if (!root || set_new(root, "error", json_string(clean)) < 0)
 		return NULL;
 	return json_dumps(root, dump_flags);
+}
+
+char *nv_error_text(const struct berth_error *e)
+{
+	const char *how;
+	char *s = NULL;
+
+	if (!e)
+		return strdup("unknown error");
+	switch (e->kind) {
+	case BERTH_ERR_IO:
+		how = "IO error: ";
+		break;
+	case BERTH_ERR_NETLINK:
+		how = "Netlink error: ";
+		break;
+	case BERTH_ERR_PLAIN:
+		how = "";
+		break;
+	default:
+		return strdup(e->msg);
+	}
+	int r = e->kind == BERTH_ERR_PLAIN
+			? asprintf(&s, "%s%s%s", e->msg, e->msg[0] ? ": " : "", strerror(e->errnum))
+			: asprintf(&s, "%s%s%s%s (os error %d)", e->msg, e->msg[0] ? ": " : "", how,
+				   strerror(e->errnum), e->errnum);
+	return r < 0 ? NULL : s;
 }

@@ -33,5 +33,13 @@ struct nv_status_net {
  */
 char *nv_status_to_json(const struct nv_status_net *nets, size_t n);
 
+/*
+ * An error in netavark's words: the context chain, then the root errno as
+ * netavark prints it ("IO error: <strerror> (os error N)", "Netlink error:
+ * ..."). Malloc'd; NULL on ENOMEM.
+ */
+struct berth_error;
+char *nv_error_text(const struct berth_error *e);
+
 /* {"error":"<msg>"} compact, malloc'd; NULL on ENOMEM. */
 char *nv_error_to_json(const char *msg);

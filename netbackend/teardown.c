@@ -30,10 +30,13 @@ void nv_teardown_error(struct nv_teardown *t, struct berth_error *e)
 {
 	if (!e)
 		return;
-	log_debug("teardown error: %s", e->msg);
-	t->errors = berth_strappendf(t->errors, "\n\t- %s", e->msg);
+	_cleanup_free_ char *msg = nv_error_text(e);
+	if (!msg)
+		return;
+	log_debug("teardown error: %s", msg);
+	t->errors = berth_strappendf(t->errors, "\n\t- %s", msg);
 	if (!t->first_error)
-		t->first_error = strdup(e->msg);
+		t->first_error = strdup(msg);
 	t->n_errors++;
 }
 

@@ -39,6 +39,10 @@ static int error_store(struct berth_error **reterr, int errnum, char *msg)
 	}
 	e->errnum = errnum;
 	e->msg = msg ? msg : strdup("out of memory");
+	if (!e->msg) {
+		free(e);
+		return -errnum;
+	}
 	*reterr = e;
 	return -errnum;
 }
@@ -52,37 +56,61 @@ int berth_error_set(struct berth_error **reterr, int errnum, const char *fmt, ..
 	return error_store(reterr, errnum, msg);
 }
 
+static int error_store_kind(struct berth_error **reterr, int errnum, int kind, char *msg)
+{
+	int r = error_store(reterr, errnum, msg);
+	if (reterr && *reterr)
+		(*reterr)->kind = kind;
+	return r;
+}
+
 int berth_error_errno(struct berth_error **reterr, int errnum, enum berth_err_kind kind,
 		      const char *fmt, ...)
 {
 	va_list ap;
-	errnum = errnum_abs(errnum);
 	va_start(ap, fmt);
-	char *ctx = vformat(fmt, ap);
+	/* NULL when out of memory: error_store() then says so */
+	char *ctx = fmt ? vformat(fmt, ap) : strdup("");
 	va_end(ap);
+	return error_store_kind(reterr, errnum, kind, ctx);
+}
 
-	const char *sep = ctx ? ": " : "";
-	const char *c = ctx ? ctx : "";
-	char *msg = NULL;
-	int r;
-	switch (kind) {
-	case BERTH_ERR_IO:
-		r = asprintf(&msg, "%s%sIO error: %s (os error %d)", c, sep, strerror(errnum),
-			     errnum);
-		break;
-	case BERTH_ERR_NETLINK:
-		r = asprintf(&msg, "%s%sNetlink error: %s (os error %d)", c, sep,
-			     strerror(errnum), errnum);
-		break;
-	case BERTH_ERR_PLAIN:
-	default:
-		r = asprintf(&msg, "%s%s%s", c, sep, strerror(errnum));
-		break;
+char *berth_error_text(const struct berth_error *e)
+{
+	char *s = NULL;
+	if (!e)
+		return strdup("unknown error");
+	if (e->kind == BERTH_ERR_NONE)
+		return strdup(e->msg);
+	if (asprintf(&s, "%s%s%s", e->msg, e->msg[0] ? ": " : "", strerror(e->errnum)) < 0)
+		return NULL;
+	return s;
+}
+
+void berth_error_list_take(struct berth_error_list *l, struct berth_error **e)
+{
+	if (!e || !*e)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct berth_error **v = realloc(l->v, cap * sizeof(*v));
+		if (!v) {
+			berth_error_freep(e); /* out of memory: the list says less */
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
 	}
-	free(ctx);
-	if (r < 0)
-		msg = NULL;
-	return error_store(reterr, errnum, msg);
+	l->v[l->n++] = *e;
+	*e = NULL;
+}
+
+void berth_error_list_done(struct berth_error_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		berth_error_free(l->v[i]);
+	free(l->v);
+	*l = (struct berth_error_list){ 0 };
 }
 
 int berth_error_wrap(struct berth_error **reterr, const char *fmt, ...)
@@ -96,7 +124,8 @@ int berth_error_wrap(struct berth_error **reterr, const char *fmt, ...)
 	if (!*reterr)
 		return error_store(reterr, EIO, ctx);
 	char *msg = NULL;
-	if (ctx && asprintf(&msg, "%s: %s", ctx, (*reterr)->msg) >= 0) {
+	const char *old = (*reterr)->msg ? (*reterr)->msg : "";
+	if (ctx && asprintf(&msg, "%s%s%s", ctx, old[0] ? ": " : "", old) >= 0) {
 		free((*reterr)->msg);
 		(*reterr)->msg = msg;
 	}

@@ -20,20 +20,27 @@
 
 struct berth_error {
 	int errnum; /* positive errno of the root cause, EINVAL for validation errors */
-	char *msg;  /* "outer: inner: root" */
+	int kind;   /* enum berth_err_kind: how a front end shows the root errno */
+	char *msg;  /* the context chain "outer: inner: root", without the errno's text */
 };
 
+/*
+ * Where the root errno came from. lib/ only records it; the protocol's
+ * wording ("Netlink error: ... (os error N)" for netavark, the CNI error
+ * object's `details`) is rendered by the front end.
+ */
 enum berth_err_kind {
-	BERTH_ERR_PLAIN,   /* "<ctx>: <strerror>" */
-	BERTH_ERR_IO,      /* "<ctx>: IO error: <strerror> (os error N)", as netavark prints */
-	BERTH_ERR_NETLINK, /* "<ctx>: Netlink error: <strerror> (os error N)" */
+	BERTH_ERR_NONE,    /* msg says it all (validation errors) */
+	BERTH_ERR_PLAIN,   /* the root cause is errnum */
+	BERTH_ERR_IO,      /* errnum from a file or system call */
+	BERTH_ERR_NETLINK, /* errnum from the kernel over netlink */
 };
 
 /* Set a new error whose message is the formatted text; errnum is positive or negative. */
 int berth_error_set(struct berth_error **reterr, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Set a new error from a system errno, rendered in the given kind's form. fmt may be NULL. */
+/* Set a new error from a system errno of the given kind. fmt (the context) may be NULL. */
 int berth_error_errno(struct berth_error **reterr, int errnum, enum berth_err_kind kind,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -41,7 +48,12 @@ int berth_error_errno(struct berth_error **reterr, int errnum, enum berth_err_ki
 int berth_error_wrap(struct berth_error **reterr, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Move an error into a list of collected errors (multi-error reports). */
+/*
+ * The whole text, "<msg>: <strerror>" for an error with an errno kind and
+ * just msg otherwise: what a log line shows. Malloc'd; NULL on ENOMEM.
+ */
+char *berth_error_text(const struct berth_error *e);
+
 void berth_error_free(struct berth_error *e);
 static inline void berth_error_freep(struct berth_error **e)
 {
@@ -49,6 +61,18 @@ static inline void berth_error_freep(struct berth_error **e)
 	*e = NULL;
 }
 #define _cleanup_berth_error_ __attribute__((cleanup(berth_error_freep)))
+
+/*
+ * Errors collected by a best-effort operation (teardown goes on after a
+ * failure and reports all of them). The front end renders the list.
+ */
+struct berth_error_list {
+	struct berth_error **v;
+	size_t n, cap;
+};
+/* Move *e (may be NULL: nothing happens) into the list; *e is NULL afterwards. */
+void berth_error_list_take(struct berth_error_list *l, struct berth_error **e);
+void berth_error_list_done(struct berth_error_list *l);
 
 /* Append formatted text to a malloc'd string; returns the new string or NULL on ENOMEM. */
 char *berth_strappendf(char *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -2,12 +2,12 @@
 #include "fileio.h"
 
 #include "cleanup.h"
+#include "time-util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -71,48 +71,34 @@ int write_string_file(const char *path, const char *s)
 	return 0;
 }
 
-static void alarm_noop(int sig)
-{
-	(void)sig;
-}
-
 int lock_file_timeout(const char *path, unsigned timeout_ms)
 {
 	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-		return TAKE_FD(fd);
-	if (errno != EWOULDBLOCK)
-		return -errno;
 
-	/* Block in flock() under a one-shot timer whose signal interrupts it. */
-	struct sigaction sa = { .sa_handler = alarm_noop }, old;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, &old) < 0)
-		return -errno;
-	timer_t timer;
-	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM };
-	int r = 0;
-	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0) {
-		r = -errno;
-		goto out_sig;
+	/*
+	 * No signal handler (a library must not own SIGALRM): try without
+	 * blocking, and between tries wait 1 ms doubling up to 16 ms, until
+	 * the deadline. The holders are short operations, so the wait after
+	 * a release is short too.
+	 */
+	int64_t deadline = berth_now_ms() + timeout_ms;
+	unsigned wait_us = 1000;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return TAKE_FD(fd);
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		int64_t left = deadline - berth_now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		unsigned us = (int64_t)wait_us > left * 1000 ? (unsigned)(left * 1000) : wait_us;
+		struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
+		(void)nanosleep(&ts, NULL);
+		if (wait_us < 16000)
+			wait_us *= 2;
 	}
-	struct itimerspec its = { .it_value = { .tv_sec = timeout_ms / 1000,
-						.tv_nsec = (long)(timeout_ms % 1000) * 1000000L } };
-	if (timer_settime(timer, 0, &its, NULL) < 0) {
-		r = -errno;
-		goto out_timer;
-	}
-	if (flock(fd, LOCK_EX) < 0)
-		r = errno == EINTR ? -ETIMEDOUT : -errno;
-out_timer:
-	timer_delete(timer);
-out_sig:
-	sigaction(SIGALRM, &old, NULL);
-	if (r < 0)
-		return r;
-	return TAKE_FD(fd);
 }
 
 int mkdir_p(const char *path, unsigned mode)

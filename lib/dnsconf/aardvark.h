@@ -77,7 +77,8 @@ char *adv_format_container(const char *id, const struct berth_ip *v4, size_t n_v
  * The caller holds the directory's lock.
  *  - add: create the file with `header` if it does not exist, then append
  *    `line` (an existing header is kept);
- *  - remove: drop every line after the header that contains `container_id`;
+ *  - remove: drop every line after the header whose id (first field) is
+ *    `container_id`, matched whole;
  *    delete the file when only the header is left. Returns 1 when the file
  *    was deleted, 0 otherwise (also when it did not exist);
  *  - set_dns: rewrite line 1's second field (n_dns == 0 removes it); -ENOENT

@@ -1073,3 +1073,37 @@ int berth_ipvlan_mode_from_string(const char *s)
 {
 	return lookup(ipvlan_mode_names, ARRAY_SIZE(ipvlan_mode_names), s);
 }
+
+/* ---- undo helpers: the inverse of set_up and of enabling VLAN filtering ---- */
+
+int berth_link_set_down(struct berth_netns *ns, int ifindex)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct ifinfomsg *ifi;
+	int r = setlink_new(ifindex, &msg, &ifi);
+	if (r < 0)
+		return r;
+	ifi->ifi_flags = 0;
+	ifi->ifi_change = IFF_UP;
+	return nlu_transact(ns, msg, NULL, NULL);
+}
+
+int berth_bridge_disable_vlan_filtering(struct berth_netns *ns, int ifindex)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct ifinfomsg *ifi;
+	struct nlattr *info, *data;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	int r = nlu_msg_new(RTM_NEWLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
+	if (r < 0)
+		return r;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if ((r = linkinfo_begin(msg, "bridge", &info, &data)) < 0 ||
+	    (r = nlu_put_u8(msg, IFLA_BR_VLAN_FILTERING, 0)) < 0 ||
+	    (r = linkinfo_end(msg, info, data)) < 0)
+		return r;
+	return nlu_transact(ns, msg, NULL, NULL);
+}

@@ -79,6 +79,7 @@ struct berth_link_info {
 int berth_link_get(struct berth_netns *ns, const char *name, struct berth_link_info *ret);
 int berth_link_get_by_index(struct berth_netns *ns, int ifindex, struct berth_link_info *ret);
 int berth_link_set_up(struct berth_netns *ns, int ifindex);
+int berth_link_set_down(struct berth_netns *ns, int ifindex);
 int berth_link_set_mtu(struct berth_netns *ns, int ifindex, unsigned mtu);
 int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name);
 /* Delete a link; -ENODEV when it is already gone. Errors are the kernel's errno, unchanged. */
@@ -114,8 +115,9 @@ struct berth_bridge_spec {
 /* Create (and unless spec->down, set up) a bridge; -EEXIST when the name is taken. */
 int berth_bridge_create(struct berth_netns *ns, const struct berth_bridge_spec *spec,
 			int *ret_ifindex);
-/* Set vlan_filtering=1 on an existing bridge. */
+/* Set vlan_filtering=1 on an existing bridge (and back to 0: the undo). */
 int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex);
+int berth_bridge_disable_vlan_filtering(struct berth_netns *ns, int ifindex);
 /* Bridge port VLAN: PVID + untagged `vid` on port ifindex (self=false). */
 int berth_bridge_port_set_vlan(struct berth_netns *ns, int ifindex, uint16_t vid);
 

@@ -29,7 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nv_options_parse((const char *)data, size, &o, &err) < 0) {
 		if (!err || !err->msg)
 			abort();
-		free(nv_error_to_json(err->msg));
+		char *text = nv_error_text(err);
+		free(nv_error_to_json(text ? text : "out of memory"));
+		free(text);
 		berth_error_free(err);
 		if (o)
 			abort(); /* ret_* must stay untouched on failure */
