@@ -14,24 +14,29 @@ enum nv_fw_driver {
 	NV_FW_NONE,
 };
 
+/* The owner name of berth-net's state records (lib/state/record.h). */
+#define NV_RECORD_OWNER "netavark"
+
 struct nv_ctx {
-	const char *config_dir;      /* --config; state and locks live here */
+	const char *config_dir;      /* --config: the aardvark-dns files live here */
 	bool rootless;               /* --rootless */
 	const char *aardvark_binary; /* --aardvark-binary */
 	enum nv_fw_driver fw_driver; /* --firewall-driver / NETAVARK_FW */
 	uint16_t dns_port;           /* NETAVARK_DNS_PORT (53) */
 	const char *fw_table;        /* nftables table name ("berth"; tests may override) */
-	const char *input;           /* the raw NetworkOptions document (kept as state) */
-	size_t input_len;
 };
 
-/* Validated options in, StatusBlock JSON (one line, malloc'd) out. Rolls back on failure. */
-int nv_cmd_setup(const struct nv_ctx *ctx, const char *netns_path, const struct nv_options *o,
-		 char **ret_json, struct berth_error **reterr);
 /*
- * Re-apply every firewall rule and port forward of the containers that are set
- * up (from <config>/berth/), in one transaction: for after `nft flush ruleset`
- * or a restart of nftables.service.
+ * Validated options in; the StatusBlock JSON (one line) handed to emit, as
+ * the last step of the setup: when emit fails (stdout closed or full), the
+ * setup is rolled back like any other failure. Rolls back on failure.
+ */
+int nv_cmd_setup(const struct nv_ctx *ctx, const char *netns_path, const struct nv_options *o,
+		 int (*emit)(const char *json), struct berth_error **reterr);
+/*
+ * Re-apply every firewall element and port forward of the attachments that
+ * are set up (berth's state records, of every front end), in one transaction:
+ * for after `nft flush ruleset` or a restart of nftables.service.
  */
 int nv_cmd_firewall_reload(const struct nv_ctx *ctx, struct berth_error **reterr);
 /* Best effort: keeps going after errors and reports all of them at the end. */

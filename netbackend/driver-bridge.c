@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The bridge driver: a Linux bridge on the host (created on demand in managed
- * mode), a veth pair per container whose container end is born inside the
- * container's namespace, and the network's firewall elements.
+ * mode), and a veth pair per container whose container end is born inside
+ * the container's namespace.
  */
 #include "driver.h"
 
@@ -29,7 +29,7 @@ static bool has_family(const struct nv_network *n, int family)
  * (netavark 1.4). So the routing table is read once per network, not once
  * per container.
  */
-static unsigned pick_mtu(struct nv_setup *s, const struct nv_network *n,
+static unsigned pick_mtu(struct nv_op *op, const struct nv_network *n,
 			 const struct berth_link_info *bridge, bool created)
 {
 	struct berth_link_info li;
@@ -39,55 +39,67 @@ static unsigned pick_mtu(struct nv_setup *s, const struct nv_network *n,
 		return n->mtu;
 	if (!created)
 		return bridge->mtu;
-	if (berth_route_default_ifindex(s->host, AF_UNSPEC, &ifindex) >= 0 &&
-	    berth_link_get_by_index(s->host, ifindex, &li) >= 0 && li.mtu)
+	if (berth_route_default_ifindex(op->host, AF_UNSPEC, &ifindex) >= 0 &&
+	    berth_link_get_by_index(op->host, ifindex, &li) >= 0 && li.mtu)
 		return li.mtu;
 	return bridge->mtu;
 }
 
 /* The bridge's sysctls, as netavark writes them when it creates the bridge. */
-static int bridge_sysctls(struct nv_setup *s, const struct nv_network *n,
+static int bridge_sysctls(struct nv_op *op, const struct nv_network *n,
 			  struct berth_error **reterr)
 {
-	static const struct nv_sysctl_rule rules[] = {
-		{ "net/ipv4/ip_forward", false, "", "1", NV_SC_EXTERNAL },
-		{ "net/ipv6/conf/all/forwarding", false, "", "1", NV_SC_EXTERNAL | NV_SC_V6 },
-		{ "net/ipv4/conf/", true, "/route_localnet", "1", NV_SC_EXTERNAL },
-		{ "net/ipv4/conf/", true, "/forwarding", "0", NV_SC_INTERNAL },
-		{ "net/ipv6/conf/", true, "/forwarding", "0", NV_SC_INTERNAL | NV_SC_V6 },
-		{ "net/ipv6/conf/", true, "/accept_dad", "0", NV_SC_V6 },
-		{ "net/ipv6/conf/", true, "/accept_ra", "0", NV_SC_V6 },
-		{ "net/ipv4/conf/", true, "/rp_filter", "2", NV_SC_ALWAYS },
+	static const struct berth_sysctl_rule rules[] = {
+		{ "net/ipv4/ip_forward", false, "", "1", BERTH_SC_EXTERNAL },
+		{ "net/ipv6/conf/all/forwarding", false, "", "1", BERTH_SC_EXTERNAL | BERTH_SC_V6 },
+		{ "net/ipv4/conf/", true, "/route_localnet", "1", BERTH_SC_EXTERNAL },
+		{ "net/ipv4/conf/", true, "/forwarding", "0", BERTH_SC_INTERNAL },
+		{ "net/ipv6/conf/", true, "/forwarding", "0", BERTH_SC_INTERNAL | BERTH_SC_V6 },
+		{ "net/ipv6/conf/", true, "/accept_dad", "0", BERTH_SC_V6 },
+		{ "net/ipv6/conf/", true, "/accept_ra", "0", BERTH_SC_V6 },
+		{ "net/ipv4/conf/", true, "/rp_filter", "2", BERTH_SC_ALWAYS },
 	};
-	unsigned have = n->internal ? NV_SC_INTERNAL : NV_SC_EXTERNAL;
+	unsigned have = n->internal ? BERTH_SC_INTERNAL : BERTH_SC_EXTERNAL;
 
 	if (has_family(n, AF_INET6))
-		have |= NV_SC_V6;
-	return nv_sysctl_apply(s, s->host, n->network_interface, rules, ARRAY_SIZE(rules), have,
-			       reterr);
+		have |= BERTH_SC_V6;
+	return berth_sysctl_apply(op->host, op->undo, n->network_interface, rules,
+				  ARRAY_SIZE(rules), have, reterr);
 }
 
-static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
-			 struct berth_link_info *ret, bool *ret_created, struct berth_error **reterr)
+/* An existing link of that name: use it when it is a bridge. */
+static int bridge_adopt(struct nv_op *op, const struct nv_network *n, struct berth_link_info *li,
+			struct berth_error **reterr)
 {
 	const char *name = n->network_interface;
-	int r = berth_link_get(s->host, name, ret);
+	int r;
+
+	if (strcmp(li->kind, "bridge") != 0)
+		return berth_error_set(reterr, EEXIST,
+				       "bridge interface %s already exists but is a %s interface",
+				       name, li->kind[0] ? li->kind : "non-bridge");
+	if (n->vlan >= 0 && !n->unmanaged && !li->vlan_filtering) {
+		r = berth_bridge_enable_vlan_filtering(op->host, li->ifindex);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "enable vlan filtering on bridge %s", name);
+		if (berth_undo_vlan_filtering(op->undo, op->host, li->ifindex) < 0) {
+			(void)berth_bridge_disable_vlan_filtering(op->host, li->ifindex);
+			return berth_error_set(reterr, ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+static int bridge_ensure(struct nv_op *op, const struct nv_network *n, struct berth_link_info *ret,
+			 bool *ret_created, struct berth_error **reterr)
+{
+	const char *name = n->network_interface;
+	int r = berth_link_get(op->host, name, ret);
 
 	*ret_created = false;
-	if (r >= 0) {
-		if (strcmp(ret->kind, "bridge") != 0)
-			return berth_error_set(reterr, EEXIST,
-					       "bridge interface %s already exists but is a %s "
-					       "interface",
-					       name, ret->kind[0] ? ret->kind : "non-bridge");
-		if (n->vlan >= 0 && !n->unmanaged) {
-			r = berth_bridge_enable_vlan_filtering(s->host, ret->ifindex);
-			if (r < 0)
-				return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
-							 "enable vlan filtering on bridge %s", name);
-		}
-		return 0;
-	}
+	if (r >= 0)
+		return bridge_adopt(op, n, ret, reterr);
 	if (r != -ENODEV)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get bridge interface %s",
 					 name);
@@ -105,7 +117,7 @@ static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
 	};
 	if (n->vrf) {
 		struct berth_link_info vrf;
-		r = berth_link_get(s->host, n->vrf, &vrf);
+		r = berth_link_get(op->host, n->vrf, &vrf);
 		if (r < 0)
 			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
 						 "get vrf interface %s", n->vrf);
@@ -116,12 +128,21 @@ static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
 	}
 
 	int ifindex;
-	r = berth_bridge_create(s->host, &spec, &ifindex);
+	r = berth_bridge_create(op->host, &spec, &ifindex);
+	if (r == -EEXIST) {
+		/* Another process created it between our look and our create: adopt it. */
+		r = berth_link_get(op->host, name, ret);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "get bridge interface %s", name);
+		log_debug("bridge %s appeared meanwhile, using it", name);
+		return bridge_adopt(op, n, ret, reterr);
+	}
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "create bridge %s", name);
-	r = nv_undo_push_link(s, s->host, ifindex);
+	r = berth_undo_link(op->undo, op->host, ifindex);
 	if (r < 0) {
-		(void)berth_link_delete(s->host, ifindex);
+		(void)berth_link_delete(op->host, ifindex);
 		return berth_error_set(reterr, ENOMEM, "out of memory");
 	}
 	log_debug("created bridge %s (ifindex %d)", name, ifindex);
@@ -132,7 +153,7 @@ static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
 		if (!sn->gateway.family)
 			continue;
 		struct berth_ipnet gw = { .ip = sn->gateway, .prefixlen = sn->subnet.prefixlen };
-		r = berth_addr_add(s->host, ifindex, &gw, gw.ip.family == AF_INET6);
+		r = berth_addr_add(op->host, ifindex, &gw, gw.ip.family == AF_INET6);
 		if (r < 0)
 			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
 						 "add ip addr %s to bridge %s",
@@ -140,52 +161,54 @@ static int bridge_ensure(struct nv_setup *s, const struct nv_network *n,
 	}
 
 	/* As netavark: the bridge's sysctls are written when it is created. */
-	r = bridge_sysctls(s, n, reterr);
+	r = bridge_sysctls(op, n, reterr);
 	if (r < 0)
 		return r;
-	r = berth_link_set_up(s->host, ifindex);
+	r = berth_link_set_up(op->host, ifindex);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "set bridge %s up", name);
 
-	r = berth_link_get_by_index(s->host, ifindex, ret);
+	r = berth_link_get_by_index(op->host, ifindex, ret);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get bridge %s", name);
 	*ret_created = true;
 	return 0;
 }
 
-int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct nv_status_net *st,
-		    struct berth_error **reterr)
+int nv_bridge_setup(struct nv_op *op, const struct nv_per_network *pn, struct nv_status_net *st,
+		    struct nv_bridge_result *ret, struct berth_error **reterr)
 {
 	const struct nv_network *n = pn->network;
 	struct berth_link_info bridge;
 	char hostname_buf[16];
 	int r;
 
+	*ret = (struct nv_bridge_result){ 0 };
 	if (!n->network_interface)
 		return berth_error_set(reterr, EINVAL, "network %s: no bridge interface name given",
 				       n->name);
 
 	bool created;
-	r = bridge_ensure(s, n, &bridge, &created, reterr);
+	r = bridge_ensure(op, n, &bridge, &created, reterr);
 	if (r < 0)
 		return r;
+	ret->created = created;
 
 	const char *host_name = pn->host_interface_name
 					? pn->host_interface_name
-					: nv_host_veth_name(s->opts->container_id, pn->name, hostname_buf);
+					: nv_host_veth_name(op->opts->container_id, pn->name, hostname_buf);
 	struct berth_veth_spec vs = {
 		.host_name = host_name,
 		.peer_name = pn->interface_name,
-		.peer_ns = s->ctr,
-		.mtu = pick_mtu(s, n, &bridge, created),
+		.peer_ns = op->ctr,
+		.mtu = pick_mtu(op, n, &bridge, created),
 		.peer_mac = pn->has_static_mac ? pn->static_mac : NULL,
 		.master_ifindex = bridge.ifindex,
 	};
 	int host_ifindex, peer_ifindex;
 	char host_actual[16];
 	bool conflict_peer = false;
-	r = berth_veth_create(s->host, &vs, &host_ifindex, host_actual, &peer_ifindex,
+	r = berth_veth_create(op->host, &vs, &host_ifindex, host_actual, &peer_ifindex,
 			      &conflict_peer);
 	if (r == -EEXIST)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
@@ -195,54 +218,36 @@ int nv_bridge_setup(struct nv_setup *s, const struct nv_per_network *pn, struct 
 					 conflict_peer ? "container" : "host");
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "create veth pair");
-	r = nv_undo_push_link(s, s->host, host_ifindex);
+	r = berth_undo_link(op->undo, op->host, host_ifindex);
 	if (r < 0) {
-		(void)berth_link_delete(s->host, host_ifindex);
+		(void)berth_link_delete(op->host, host_ifindex);
 		return berth_error_set(reterr, ENOMEM, "out of memory");
 	}
 	log_debug("created veth %s <-> %s on bridge %s", host_actual, pn->interface_name,
 		  n->network_interface);
 
 	if (n->vlan >= 0) {
-		r = berth_bridge_port_set_vlan(s->host, host_ifindex, (uint16_t)n->vlan);
+		r = berth_bridge_port_set_vlan(op->host, host_ifindex, (uint16_t)n->vlan);
 		if (r < 0)
 			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
 						 "set vlan %d on bridge port %s", n->vlan,
 						 host_actual);
 	}
 	if (has_family(n, AF_INET6)) {
-		r = nv_sysctl(s, s->host, "0", reterr, "net/ipv6/conf/%s/accept_dad", host_actual);
+		r = berth_sysctl_set_undo(op->host, op->undo, "0", reterr,
+					  "net/ipv6/conf/%s/accept_dad", host_actual);
 		if (r < 0)
 			return r;
 	}
 
-	r = nv_container_sysctls(s, pn, !n->unmanaged, reterr);
+	r = nv_container_sysctls(op, pn, !n->unmanaged, reterr);
 	if (r < 0)
 		return r;
-	r = nv_container_configure(s, pn, peer_ifindex, st, reterr);
-	if (r < 0)
-		return r;
-
-	/* Unmanaged bridges are the user's: no firewall. */
-	if (s->fw && !n->unmanaged) {
-		if (s->n_fw_networks == 0) {
-			r = nv_fw_ensure_table(s->ctx, s->fw);
-			if (r < 0)
-				return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
-							 "firewall: build table");
-		}
-		r = nv_fw_add_network(s->ctx, s->fw, n);
-		if (r < 0)
-			return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
-						 "firewall: network %s", n->name);
-		s->n_fw_networks++;
-	}
-	return 0;
+	return nv_container_configure(op, pn, peer_ifindex, st, reterr);
 }
 
-int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
-		       bool *ret_bridge_empty, int *ret_bridge_ifindex, int *ret_veth_ifindex,
-		       struct berth_error **reterr)
+int nv_bridge_teardown(struct nv_op *op, const struct nv_per_network *pn, bool *ret_bridge_empty,
+		       int *ret_bridge_ifindex, int *ret_veth_ifindex, struct berth_error **reterr)
 {
 	const struct nv_network *n = pn->network;
 	struct berth_link_info bridge, li;
@@ -255,7 +260,7 @@ int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 	if (!n->network_interface)
 		return 0;
 
-	r = berth_link_get(t->host, n->network_interface, &bridge);
+	r = berth_link_get(op->host, n->network_interface, &bridge);
 	if (r < 0 && r != -ENODEV)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get bridge %s",
 					 n->network_interface);
@@ -269,14 +274,14 @@ int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 	 */
 	const char *host_name = pn->host_interface_name
 					? pn->host_interface_name
-					: nv_host_veth_name(t->opts->container_id, pn->name, hostname_buf);
-	if (have_bridge && berth_link_get(t->host, host_name, &li) >= 0 &&
+					: nv_host_veth_name(op->opts->container_id, pn->name, hostname_buf);
+	if (have_bridge && berth_link_get(op->host, host_name, &li) >= 0 &&
 	    li.master == bridge.ifindex) {
 		*ret_veth_ifindex = li.ifindex;
 		if (!managed)
 			return 0;
 		/* Counting stops at 2: the cost does not grow with the bridge's ports. */
-		r = berth_link_count_ports_max(t->host, bridge.ifindex, 2);
+		r = berth_link_count_ports_max(op->host, bridge.ifindex, 2);
 		if (r < 0)
 			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
 						 "list ports of bridge %s", n->network_interface);
@@ -286,10 +291,10 @@ int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 	}
 
 	/* No host end of ours (another tool named it): delete from the container side. */
-	if (t->ctr) {
-		r = berth_link_get(t->ctr, pn->interface_name, &li);
+	if (op->ctr) {
+		r = berth_link_get(op->ctr, pn->interface_name, &li);
 		if (r >= 0) {
-			r = berth_link_delete(t->ctr, li.ifindex);
+			r = berth_link_delete(op->ctr, li.ifindex);
 			if (r < 0 && r != -ENODEV)
 				return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
 							 "delete interface %s in container "
@@ -303,7 +308,7 @@ int nv_bridge_teardown(struct nv_teardown *t, const struct nv_per_network *pn,
 	}
 	if (!managed)
 		return 0;
-	r = berth_link_count_ports_max(t->host, bridge.ifindex, 1);
+	r = berth_link_count_ports_max(op->host, bridge.ifindex, 1);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "list ports of bridge %s",
 					 n->network_interface);

@@ -4,17 +4,22 @@
  * (lib/nft, docs/firewall.md): which elements a network and a container's
  * port mappings become, and the firewall side of a teardown.
  */
-#include "driver.h"
+#include "fw.h"
 
 #include "basic/cleanup.h"
 #include "basic/log.h"
-#include "state.h"
+#include "netlink/netlink.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static inline void nv_fw_batch_freep(struct berth_fw_batch **b)
+{
+	berth_fw_batch_free(*b);
+}
 
 void nv_fw_network(const struct nv_network *n, struct berth_ipnet *storage,
 		   struct berth_fw_network *ret)
@@ -32,35 +37,39 @@ void nv_fw_network(const struct nv_network *n, struct berth_ipnet *storage,
 	};
 }
 
-int nv_fw_ensure_table(const struct nv_ctx *ctx, struct berth_fw_batch *b)
+bool nv_fw_wants_network(const struct nv_network *n)
 {
-	int r = berth_fw_table_exists(ctx->fw_table);
-	if (r < 0)
-		return r;
-	if (r > 0)
-		return 0; /* its fixed rules are there: only elements change */
-	return berth_fw_batch_ensure_table(b);
+	return n->driver == NV_DRIVER_BRIDGE && !n->unmanaged && n->network_interface;
+}
+
+size_t nv_fw_dns_redirects(const struct nv_ctx *ctx, const struct nv_network *n,
+			   struct berth_record_redirect *ret, size_t max)
+{
+	size_t k = 0;
+	if (ctx->dns_port == 53 || !n->dns_enabled)
+		return 0;
+	for (size_t i = 0; i < n->n_subnets && k < max; i++)
+		if (n->subnets[i].gateway.family)
+			ret[k++] = (struct berth_record_redirect){ .gateway = n->subnets[i].gateway,
+								   .port = ctx->dns_port };
+	return k;
 }
 
 static int fw_network_op(const struct nv_ctx *ctx, struct berth_fw_batch *b,
 			 const struct nv_network *n, bool add)
 {
 	struct berth_ipnet storage[NV_MAX_SUBNETS];
+	struct berth_record_redirect rd[NV_MAX_SUBNETS];
 	struct berth_fw_network fn;
 	int r;
 
 	nv_fw_network(n, storage, &fn);
 	r = add ? berth_fw_batch_add_network(b, &fn) : berth_fw_batch_del_network(b, &fn);
-	if (r < 0 || ctx->dns_port == 53 || !n->dns_enabled)
-		return r;
 	/* DNS on a port other than 53: containers still ask gateway:53. */
-	for (size_t i = 0; i < n->n_subnets && r >= 0; i++) {
-		const struct berth_ip *gw = &n->subnets[i].gateway;
-		if (!gw->family)
-			continue;
-		r = add ? berth_fw_batch_add_dns_redirect(b, gw, ctx->dns_port)
-			: berth_fw_batch_del_dns_redirect(b, gw, ctx->dns_port);
-	}
+	size_t k = nv_fw_dns_redirects(ctx, n, rd, ARRAY_SIZE(rd));
+	for (size_t i = 0; i < k && r >= 0; i++)
+		r = add ? berth_fw_batch_add_dns_redirect(b, &rd[i].gateway, rd[i].port)
+			: berth_fw_batch_del_dns_redirect(b, &rd[i].gateway, rd[i].port);
 	return r;
 }
 
@@ -155,46 +164,41 @@ static bool forwards_clash(const struct berth_fw_portmap *a, const struct berth_
 }
 
 struct owner_search {
-	const struct nv_options *self;
+	const char *self_id;
 	const struct berth_fw_portmap *mine; /* the failing mapping's forwards */
 	size_t n_mine;
-	struct berth_fw_portmap *theirs;     /* scratch, NV_FW_MAX_PORTMAPS */
 	char *owner;                         /* "name (id12)" */
 };
 
-static int owner_cb(const struct nv_options *o, void *userdata)
+static int owner_cb(const struct berth_record *rec, void *userdata)
 {
 	struct owner_search *os = userdata;
 
-	if (strcmp(o->container_id, os->self->container_id) == 0)
+	if (strcmp(rec->owner, NV_RECORD_OWNER) == 0 && strcmp(rec->id, os->self_id) == 0)
 		return 0;
-	/* What that container really forwards (a mapping may have added nothing). */
-	int n = nv_fw_portmaps(o, os->theirs, NULL, NV_FW_MAX_PORTMAPS);
-	for (int i = 0; i < n; i++)
+	for (size_t i = 0; i < rec->n_forwards; i++)
 		for (size_t j = 0; j < os->n_mine; j++) {
-			if (!forwards_clash(&os->theirs[i], &os->mine[j]))
+			if (!forwards_clash(&rec->forwards[i], &os->mine[j]))
 				continue;
-			if (asprintf(&os->owner, "%s (%.12s)", o->container_name,
-				     o->container_id) < 0)
+			if (asprintf(&os->owner, "%s (%.12s)", rec->name ? rec->name : rec->id,
+				     rec->id) < 0)
 				os->owner = NULL;
 			return -1; /* found: stop */
 		}
 	return 0;
 }
 
-int nv_fw_conflict_error(const struct nv_ctx *ctx, const struct nv_options *o, size_t mapping,
-			 struct berth_error **reterr)
+int nv_fw_conflict_error(const struct nv_options *o, size_t mapping, struct berth_error **reterr)
 {
 	const struct nv_port_mapping *m = &o->port_mappings[mapping];
 	_cleanup_free_ struct berth_fw_portmap *all = calloc(NV_FW_MAX_PORTMAPS, sizeof(*all));
-	_cleanup_free_ struct berth_fw_portmap *theirs = calloc(NV_FW_MAX_PORTMAPS, sizeof(*theirs));
 	_cleanup_free_ int *tags = calloc(NV_FW_MAX_PORTMAPS, sizeof(*tags));
 	struct berth_fw_portmap mine[2];
-	struct owner_search os = { .self = o, .mine = mine, .theirs = theirs };
+	struct owner_search os = { .self_id = o->container_id, .mine = mine };
 	char ports[32], where[BERTH_IP_STRLEN + 16] = "";
 	const char *verb = "is";
 
-	if (!all || !theirs || !tags)
+	if (!all || !tags)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
 	int n = nv_fw_portmaps(o, all, tags, NV_FW_MAX_PORTMAPS);
 	for (int i = 0; i < n && os.n_mine < ARRAY_SIZE(mine); i++)
@@ -213,7 +217,7 @@ int nv_fw_conflict_error(const struct nv_ctx *ctx, const struct nv_options *o, s
 		char b[BERTH_IP_STRLEN];
 		snprintf(where, sizeof(where), " on %s", berth_ip_fmt(&m->host_ip, b));
 	}
-	(void)nv_state_foreach(ctx, owner_cb, &os);
+	(void)berth_record_foreach(NULL, owner_cb, &os, NULL);
 	int r;
 	if (os.owner)
 		r = berth_error_set(reterr, EADDRINUSE, "%s%s %s already forwarded to container %s",
@@ -227,26 +231,58 @@ int nv_fw_conflict_error(const struct nv_ctx *ctx, const struct nv_options *o, s
 	return r;
 }
 
-int nv_fw_teardown(const struct nv_ctx *ctx, const struct nv_options *state,
+int nv_record_build(const struct nv_ctx *ctx, const struct nv_options *o,
+		    const struct berth_fw_portmap *pm, size_t n_pm, bool pending,
+		    struct berth_record **ret)
+{
+	struct berth_record *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->owner = strdup(NV_RECORD_OWNER);
+	r->id = strdup(o->container_id);
+	r->name = o->container_name ? strdup(o->container_name) : NULL;
+	r->pending = pending;
+	r->nets = calloc(o->n_networks ? o->n_networks : 1, sizeof(*r->nets));
+	r->redirects = calloc(o->n_networks * NV_MAX_SUBNETS + 1, sizeof(*r->redirects));
+	r->forwards = calloc(n_pm ? n_pm : 1, sizeof(*r->forwards));
+	if (!r->owner || !r->id || (o->container_name && !r->name) || !r->nets || !r->redirects ||
+	    !r->forwards) {
+		berth_record_free(r);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < o->n_networks; i++) {
+		const struct nv_network *n = o->networks[i].network;
+		if (!nv_fw_wants_network(n))
+			continue;
+		struct berth_record_net *rn = &r->nets[r->n_nets++];
+		snprintf(rn->bridge, sizeof(rn->bridge), "%s", n->network_interface);
+		for (size_t k = 0; k < n->n_subnets && k < ARRAY_SIZE(rn->subnets); k++)
+			rn->subnets[rn->n_subnets++] = n->subnets[k].subnet;
+		rn->internal = n->internal;
+		rn->isolate = n->isolate == NV_ISOLATE_STRICT ? BERTH_FW_ISOLATE_STRICT
+			      : n->isolate == NV_ISOLATE_TRUE ? BERTH_FW_ISOLATE_TRUE
+							      : BERTH_FW_ISOLATE_NONE;
+		r->n_redirects += nv_fw_dns_redirects(ctx, n, r->redirects + r->n_redirects,
+						      NV_MAX_SUBNETS);
+	}
+	memcpy(r->forwards, pm, n_pm * sizeof(*pm));
+	r->n_forwards = n_pm;
+	*ret = r;
+	return 0;
+}
+
+int nv_fw_teardown(const struct nv_ctx *ctx, const struct berth_record *rec,
 		   const struct nv_network *const *nets, size_t n, struct berth_fw_batch **ret_batch,
 		   struct berth_error **reterr)
 {
 	_cleanup_(nv_fw_batch_freep) struct berth_fw_batch *b = NULL;
-	_cleanup_free_ struct berth_fw_portmap *pm = NULL;
 	_cleanup_free_ char *msg = NULL;
-	int n_pm = 0, r;
+	size_t n_pm = rec ? rec->n_forwards : 0;
+	int r;
 	bool last = false;
 
 	if (ctx->fw_driver != NV_FW_NFTABLES)
 		return 0;
-	if (state && state->n_port_mappings) {
-		pm = calloc(NV_FW_MAX_PORTMAPS, sizeof(*pm));
-		if (!pm)
-			return berth_error_set(reterr, ENOMEM, "out of memory");
-		n_pm = nv_fw_portmaps(state, pm, NULL, NV_FW_MAX_PORTMAPS);
-		if (n_pm < 0)
-			n_pm = 0;
-	}
 	if (n == 0 && n_pm == 0)
 		return 0;
 
@@ -275,7 +311,7 @@ int nv_fw_teardown(const struct nv_ctx *ctx, const struct nv_options *state,
 	if (last) {
 		r = berth_fw_batch_del_table(b);
 	} else {
-		r = n_pm ? berth_fw_batch_del_portmaps(b, pm, (size_t)n_pm) : 0;
+		r = n_pm ? berth_fw_batch_del_portmaps(b, rec->forwards, n_pm) : 0;
 		for (size_t j = 0; j < n && r >= 0; j++)
 			r = nv_fw_del_network(ctx, b, nets[j]);
 	}
@@ -286,9 +322,10 @@ int nv_fw_teardown(const struct nv_ctx *ctx, const struct nv_options *state,
 		return msg ? berth_error_set(reterr, r, "failed to remove firewall rules: %s", msg)
 			   : berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
 					       "failed to remove firewall rules");
-	log_debug("removed %d port forward(s) and the firewall state of %zu network(s)%s", n_pm, n,
-		  last ? " with the table" : "");
-	nv_fw_flush_udp(pm, (size_t)n_pm);
+	log_debug("removed %zu port forward(s) and the firewall state of %zu network(s)%s", n_pm,
+		  n, last ? " with the table" : "");
+	if (n_pm)
+		nv_fw_flush_udp(rec->forwards, n_pm);
 	*ret_batch = TAKE_PTR(b);
 	return 0;
 }

@@ -114,8 +114,12 @@ static int emit_line(const char *s)
 	memcpy(line, s, n);
 	line[n] = '\n';
 	line[n + 1] = '\0';
-	if (fwrite(line, 1, n + 1, stdout) != n + 1 || fflush(stdout) != 0)
-		return -EIO;
+	errno = 0;
+	if (fwrite(line, 1, n + 1, stdout) != n + 1 || fflush(stdout) != 0) {
+		int r = errno ? -errno : -EIO;
+		clearerr(stdout);
+		return r;
+	}
 	return 0;
 }
 
@@ -206,10 +210,6 @@ static int get_config(const char *cmd, struct berth_error **reterr)
 	return 0;
 }
 
-/* The raw input, kept for the state record (freed at exit). */
-static char *arg_input;
-static size_t arg_input_len;
-
 static int load_options(struct nv_options **ret, struct berth_error **reterr)
 {
 	char *buf = NULL;
@@ -222,10 +222,8 @@ static int load_options(struct nv_options **ret, struct berth_error **reterr)
 		r = read_fd_limited(STDIN_FILENO, NV_MAX_INPUT, &buf, &len);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_IO, "failed to load network options");
-	free(arg_input);
-	arg_input = buf;
-	arg_input_len = len;
 	r = nv_options_parse(buf, len, ret, reterr);
+	free(buf);
 	if (r < 0)
 		return r;
 	/* The short id tags every further log line of this invocation. */
@@ -245,8 +243,6 @@ static int fill_ctx(struct nv_ctx *ctx, const char *cmd, struct berth_error **re
 		.rootless = arg_rootless,
 		.aardvark_binary = arg_aardvark,
 		.fw_table = table && *table ? table : NULL,
-		.input = arg_input,
-		.input_len = arg_input_len,
 	};
 	if ((r = get_fw_driver(&ctx->fw_driver, reterr)) < 0 ||
 	    (r = get_dns_port(&ctx->dns_port, reterr)) < 0 || (r = get_config(cmd, reterr)) < 0)
@@ -257,7 +253,6 @@ static int fill_ctx(struct nv_ctx *ctx, const char *cmd, struct berth_error **re
 static int cmd_setup(const char *netns)
 {
 	_cleanup_berth_error_ struct berth_error *err = NULL;
-	_cleanup_free_ char *json = NULL;
 	struct nv_options *o = NULL;
 	struct nv_ctx ctx;
 	struct stat st;
@@ -272,12 +267,10 @@ static int cmd_setup(const char *netns)
 		nv_options_free(o);
 		return emit_error(err);
 	}
-	r = nv_cmd_setup(&ctx, netns, o, &json, &err);
+	r = nv_cmd_setup(&ctx, netns, o, emit_line, &err);
 	nv_options_free(o);
 	if (r < 0)
 		return emit_error(err);
-	if (emit_line(json ? json : "{}") < 0)
-		return EXIT_FAILURE;
 	return EXIT_SUCCESS;
 }
 

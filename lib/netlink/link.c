@@ -64,6 +64,13 @@ static int parse_link(const struct nlmsghdr *h, struct berth_link_info *ret)
 		memcpy(ret->mac, nla_data(tb[IFLA_ADDRESS]), sizeof(ret->mac));
 	nlu_parse_nested(tb[IFLA_LINKINFO], li, IFLA_INFO_MAX);
 	(void)attr_str(li[IFLA_INFO_KIND], ret->kind, sizeof(ret->kind));
+	if (strcmp(ret->kind, "bridge") == 0 && li[IFLA_INFO_DATA]) {
+		struct nlattr *br[IFLA_BR_MAX + 1];
+		nlu_parse_nested(li[IFLA_INFO_DATA], br, IFLA_BR_MAX);
+		ret->vlan_filtering = br[IFLA_BR_VLAN_FILTERING] &&
+				      nla_len(br[IFLA_BR_VLAN_FILTERING]) >= 1 &&
+				      *(const uint8_t *)nla_data(br[IFLA_BR_VLAN_FILTERING]);
+	}
 	return 0;
 }
 

@@ -73,6 +73,7 @@ struct berth_link_info {
 	uint8_t mac[6];
 	int master;     /* ifindex of the master, 0 if none */
 	unsigned flags; /* IFF_* */
+	bool vlan_filtering; /* bridges: IFLA_BR_VLAN_FILTERING is on */
 };
 
 /* -ENODEV when no such link. */

@@ -143,7 +143,10 @@ world_create() {
     WORLD="$BATS_TEST_TMPDIR/world"
     WORLD_PREFIX=$(world_prefix)
     NET_CONFIG="$WORLD/config"
-    mkdir -p "$WORLD/nets" "$WORLD/ctrs" "$NET_CONFIG"
+    # berth's host-wide lock and state records: one run directory per world
+    # (a real host has one, /run/berth; parallel worlds must not share it)
+    export BERTH_RUN_DIR="$WORLD/run"
+    mkdir -p "$WORLD/nets" "$WORLD/ctrs" "$NET_CONFIG" "$BERTH_RUN_DIR"
     : >"$WORLD/namespaces"
     : >"$WORLD/pids"
     _reap_stale
@@ -486,14 +489,17 @@ peer_seen() {
 
 # snapshot NAME: links, addresses, routes and the whole ruleset of a member
 snapshot() {
-    # operstate, carrier and DAD progress change asynchronously: left out
+    # operstate, carrier and DAD progress change asynchronously: left out;
+    # so are IPv6 link-local addresses and their local routes, which the
+    # kernel adds on its own some time after a link comes up (berth never
+    # adds one)
     echo "## links"
     ipn "$1" -o link show | sed -E 's/^[0-9]+: //; s/ state [A-Z]+ / /; s/,?LOWER_UP//; s/NO-CARRIER,?//'
     echo "## addresses"
-    ipn "$1" -o addr show | sed -E 's/^[0-9]+: //; s/ tentative//; s/valid_lft.*//'
+    ipn "$1" -o addr show | grep -v ' inet6 fe80:' | sed -E 's/^[0-9]+: //; s/ tentative//; s/valid_lft.*//'
     echo "## routes"
-    ipn "$1" route show table all
-    ipn "$1" -6 route show table all
+    ipn "$1" route show table all | grep -v '^local fe80:'
+    ipn "$1" -6 route show table all | grep -v '^local fe80:'
     echo "## ruleset"
     inns "$1" nft list ruleset
 }
@@ -551,7 +557,7 @@ berth_rule_count() {
 state_record_exists() {
     local id
     id=$(jq -r .container_id "$WORLD/ctrs/$1.json")
-    [[ -e $NET_CONFIG/berth/containers/$id.json ]]
+    [[ -e $BERTH_RUN_DIR/state/netavark/$id.json ]]
 }
 
 # ruleset_canon NAME: a member's whole nftables ruleset as canonical JSON:

@@ -135,7 +135,7 @@ load helpers
     fi
     # the berth state records are gone
     if ! is_control; then
-        run ls -A /run/containers/networks/berth/containers
+        run ls -A /run/berth/state/netavark
         [[ -z $output ]]
     fi
 }

@@ -1,28 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * berth-net firewall-reload: rebuild berth's whole nftables table from the
- * state records in one transaction (delete the table if present, create it,
- * add every network that still has its bridge and every port forward), for
- * when someone ran `nft flush ruleset` or restarted nftables.service.
+ * state records of every front end in one transaction (delete the table if
+ * present, create it, add every network that still has its bridge, every DNS
+ * redirect and every port forward), for when someone ran `nft flush ruleset`
+ * or restarted nftables.service. Records left pending by a setup that died
+ * before its commit are never replayed.
  */
-#include "driver.h"
+#include "commands.h"
+#include "op.h"
 
 #include "basic/cleanup.h"
 #include "basic/log.h"
-#include "state.h"
+#include "state/record.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct reload {
-	const struct nv_ctx *ctx;
 	struct berth_netns *host;
 	struct berth_fw_batch *b;
 	char (*bridges)[BERTH_IFNAMSIZ]; /* networks already queued */
 	size_t n_bridges;
-	size_t n_containers, n_forwards;
-	struct berth_fw_portmap *pm;
+	size_t n_records, n_forwards, n_pending;
 	int err;
 };
 
@@ -34,73 +35,80 @@ static bool queued(struct reload *rl, const char *bridge)
 	return false;
 }
 
-static int reload_cb(const struct nv_options *o, void *userdata)
+static int reload_cb(const struct berth_record *rec, void *userdata)
 {
 	struct reload *rl = userdata;
 	int r;
 
-	log_set_context(NULL); /* parsing the record tagged the log with its container's id */
+	if (rec->pending) {
+		log_info("attachment %.12s (%s): setup never completed, not restoring it", rec->id,
+			 rec->owner);
+		rl->n_pending++;
+		return 0;
+	}
 	bool stale = false;
-	for (size_t i = 0; i < o->n_networks; i++) {
-		const struct nv_network *n = o->networks[i].network;
+	for (size_t i = 0; i < rec->n_nets; i++) {
+		const struct berth_record_net *n = &rec->nets[i];
 		struct berth_link_info li;
+		struct berth_fw_network fn;
 
-		if (n->driver != NV_DRIVER_BRIDGE || n->unmanaged || !n->network_interface)
-			continue;
 		/* A record whose bridge is gone is stale: neither its network nor its forwards return. */
-		if (berth_link_get(rl->host, n->network_interface, &li) < 0) {
-			log_info("bridge %s of network %s is gone, not restoring it",
-				 n->network_interface, n->name);
+		if (berth_link_get(rl->host, n->bridge, &li) < 0) {
+			log_info("bridge %s is gone, not restoring it", n->bridge);
 			stale = true;
 			continue;
 		}
-		if (queued(rl, n->network_interface))
+		if (queued(rl, n->bridge))
 			continue;
-		if (rl->n_bridges == NV_STATE_MAX_CONTAINERS)
+		if (rl->n_bridges == BERTH_RECORD_MAX_RECORDS)
 			return rl->err = -E2BIG;
-		snprintf(rl->bridges[rl->n_bridges++], BERTH_IFNAMSIZ, "%s", n->network_interface);
-		r = nv_fw_add_network(rl->ctx, rl->b, n);
+		snprintf(rl->bridges[rl->n_bridges++], BERTH_IFNAMSIZ, "%s", n->bridge);
+		berth_record_fw_network(rec, i, &fn);
+		r = berth_fw_batch_add_network(rl->b, &fn);
 		if (r < 0)
 			return rl->err = r;
 	}
 	if (stale) {
-		log_info("container %.12s: a network is gone, its port forwards are not restored",
-			 o->container_id);
+		log_info("attachment %.12s: a network is gone, its port forwards are not restored",
+			 rec->id);
 		return 0;
 	}
-	int n_pm = nv_fw_portmaps(o, rl->pm, NULL, NV_FW_MAX_PORTMAPS);
-	if (n_pm < 0)
-		return rl->err = n_pm;
-	if (n_pm > 0) {
-		r = berth_fw_batch_add_portmaps(rl->b, rl->pm, (size_t)n_pm);
+	for (size_t i = 0; i < rec->n_redirects; i++) {
+		r = berth_fw_batch_add_dns_redirect(rl->b, &rec->redirects[i].gateway,
+						    rec->redirects[i].port);
 		if (r < 0)
 			return rl->err = r;
 	}
-	rl->n_containers++;
-	rl->n_forwards += (size_t)n_pm;
+	if (rec->n_forwards > 0) {
+		r = berth_fw_batch_add_portmaps(rl->b, rec->forwards, rec->n_forwards);
+		if (r < 0)
+			return rl->err = r;
+	}
+	rl->n_records++;
+	rl->n_forwards += rec->n_forwards;
 	return 0;
 }
 
 int nv_cmd_firewall_reload(const struct nv_ctx *ctx, struct berth_error **reterr)
 {
-	struct reload rl = { .ctx = ctx };
+	struct reload rl = { 0 };
 	_cleanup_close_ int lockfd = -1;
 	_cleanup_free_ char *msg = NULL;
+	size_t bad = 0;
 	int r;
 
 	if (ctx->fw_driver != NV_FW_NFTABLES) {
 		log_info("firewall driver none: nothing to reload");
 		return 0;
 	}
-	lockfd = nv_lock(ctx, reterr);
+	lockfd = nv_lock_host(reterr);
 	if (lockfd < 0)
 		return lockfd;
 	r = berth_netns_open_current(&rl.host);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_IO, "open host network namespace");
-	rl.pm = calloc(NV_FW_MAX_PORTMAPS, sizeof(*rl.pm));
-	rl.bridges = calloc(NV_STATE_MAX_CONTAINERS, sizeof(*rl.bridges));
-	if (!rl.pm || !rl.bridges) {
+	rl.bridges = calloc(BERTH_RECORD_MAX_RECORDS, sizeof(*rl.bridges));
+	if (!rl.bridges) {
 		r = berth_error_set(reterr, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -113,14 +121,16 @@ int nv_cmd_firewall_reload(const struct nv_ctx *ctx, struct berth_error **reterr
 		r = berth_error_errno(reterr, r, BERTH_ERR_PLAIN, "firewall");
 		goto out;
 	}
-	r = nv_state_foreach(ctx, reload_cb, &rl);
+	r = berth_record_foreach(NULL, reload_cb, &rl, &bad);
 	if (r < 0 && rl.err == 0)
 		rl.err = r;
 	if (rl.err < 0) {
 		r = berth_error_errno(reterr, rl.err, BERTH_ERR_IO, "failed to read berth's state");
 		goto out;
 	}
-	if (rl.n_bridges == 0) {
+	if (bad)
+		log_warn("%zu state record(s) do not parse, ignoring them", bad);
+	if (rl.n_bridges == 0 && rl.n_forwards == 0) {
 		/* Nothing is set up: leave no table behind. */
 		berth_fw_batch_free(rl.b);
 		rl.b = NULL;
@@ -138,13 +148,13 @@ int nv_cmd_firewall_reload(const struct nv_ctx *ctx, struct berth_error **reterr
 			: berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "failed to reload firewall");
 		goto out;
 	}
-	log_info("firewall reloaded: %zu network(s), %zu container(s), %zu port forward(s)",
-		 rl.n_bridges, rl.n_containers, rl.n_forwards);
+	log_info("firewall reloaded: %zu network(s), %zu attachment(s), %zu port forward(s)%s",
+		 rl.n_bridges, rl.n_records, rl.n_forwards,
+		 rl.n_pending ? ", pending setups skipped" : "");
 	r = 0;
 out:
 	berth_fw_batch_free(rl.b);
 	berth_netns_free(rl.host);
-	free(rl.pm);
 	free(rl.bridges);
 	return r;
 }

@@ -3,7 +3,7 @@
  * berth-net's side of the aardvark-dns protocol (netavark-protocol.md §6, §7):
  * the entries of DNS-enabled bridge networks in <config>/aardvark-dns/, and
  * starting or reloading the server that reads them (aardvark-dns or
- * berth-dns, whichever --aardvark-binary names).
+ * berth-dns, whichever --aardvark-binary names; lib/dnsconf/server.h).
  *
  * Every read-modify-write of the directory happens under the flock
  * <config>/aardvark.lock, as netavark does, so berth-net and a real netavark
@@ -11,16 +11,14 @@
  */
 #pragma once
 
-#include "driver.h"
+#include "op.h"
+
 #include "dnsconf/aardvark.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #define NV_DNS_SEARCH_DOMAIN "dns.podman"
-#define NV_DNS_START_TIMEOUT_MS 10000
-#define NV_DNS_LOCK_TIMEOUT_MS 60000
-#define NV_DNS_STDERR_MAX (64u << 10)
 
 /* One DNS-enabled bridge network of the container being set up. */
 struct nv_dns_net {
@@ -28,14 +26,13 @@ struct nv_dns_net {
 	char filename[NV_MAX_NAME + sizeof(ADV_INTERNAL_SUFFIX)]; /* "<net>" or "<net>%int" */
 	struct berth_ip listen[NV_MAX_SUBNETS]; /* the server's addresses on this network */
 	size_t n_listen;
-	bool written; /* our line is in the file (undo: remove it) */
 };
 
 struct nv_dns {
 	struct nv_dns_net *nets;
 	size_t n_nets, cap_nets;
-	int lockfd;  /* <config>/aardvark.lock, held from commit until nv_dns_done(); -1 */
-	int dirfd;   /* <config>/aardvark-dns; -1 */
+	int lockfd; /* <config>/aardvark.lock, held from commit until nv_dns_done(); -1 */
+	int dirfd;  /* <config>/aardvark-dns; -1 */
 };
 
 #define NV_DNS_INIT { .lockfd = -1, .dirfd = -1 }
@@ -46,22 +43,18 @@ extern const char *const nv_dns_search_domains[1];
 /*
  * After the network's bridge is set up: compute the server's listen
  * addresses (the gateways; for an unmanaged bridge its own non-link-local
- * addresses) and remember the network. Returns the entry (owned by d).
+ * addresses) and remember the network. Returns the entry's index in d->nets.
  */
-int nv_dns_prepare(struct nv_setup *s, struct nv_dns *d, const struct nv_per_network *pn,
-		   struct nv_dns_net **ret, struct berth_error **reterr);
+int nv_dns_prepare(struct nv_op *op, struct nv_dns *d, const struct nv_per_network *pn,
+		   struct berth_error **reterr);
 
 /*
  * After all networks: when there are entries and the aardvark binary exists,
- * take the lock, write the entries, then SIGHUP the running server or start
- * it. On failure the entries written are removed again before returning. The
- * lock stays held until nv_dns_done(), so that a later failure can undo
- * with nv_dns_rollback() before anyone else sees the entries.
+ * take the lock, write the entries (each recorded in op->undo), then SIGHUP
+ * the running server or start it. The lock stays held until nv_dns_done(),
+ * so that a later failure can undo before anyone else sees the entries.
  */
-int nv_dns_commit(const struct nv_ctx *ctx, const struct nv_options *o, struct nv_dns *d,
-		  struct berth_error **reterr);
-/* Remove the entries nv_dns_commit() wrote and tell the server. Best effort, logs. */
-void nv_dns_rollback(const struct nv_ctx *ctx, const struct nv_options *o, struct nv_dns *d);
+int nv_dns_commit(struct nv_op *op, struct nv_dns *d, struct berth_error **reterr);
 /* Release the lock and free d. */
 void nv_dns_done(struct nv_dns *d);
 
@@ -69,6 +62,10 @@ void nv_dns_done(struct nv_dns *d);
  * Teardown: remove the container's lines from the files of its DNS-enabled
  * bridge networks and SIGHUP the server (which exits when no network is
  * left). A missing directory, pid file or server is fine. Errors go to
- * nv_teardown_error().
+ * op->errors.
  */
-void nv_dns_teardown(struct nv_teardown *t);
+void nv_dns_teardown(struct nv_op *op);
+
+/* `update`: rewrite line 1's upstream servers of a network's file, SIGHUP the server. */
+int nv_dns_update(const struct nv_ctx *ctx, const char *network, const struct berth_ip *dns,
+		  size_t n_dns, struct berth_error **reterr);
