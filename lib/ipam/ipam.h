@@ -23,17 +23,17 @@
 #include "net/ipaddr.h"
 
 /* Limits on everything the input controls. */
-#define BERTH_IPAM_MAX_SETS 16           /* range sets per configuration */
-#define BERTH_IPAM_MAX_RANGES 64         /* ranges per set */
-#define BERTH_IPAM_MAX_EXCLUDE 256       /* exclusions per configuration */
-#define BERTH_IPAM_MAX_REQUESTS 16       /* requested addresses per allocation */
-#define BERTH_IPAM_MAX_LEASES 131072     /* directory entries scanned per operation */
-#define BERTH_IPAM_MAX_FILE 4096         /* bytes read from one lease or last_reserved_ip file */
-#define BERTH_IPAM_MAX_ID 1024           /* container id length */
-#define BERTH_IPAM_MAX_NAME 255          /* network name length (one path component) */
-#define BERTH_IPAM_MAX_VALID 65536       /* attachments passed to GC */
-#define BERTH_IPAM_MAX_POOLS 64          /* subnet pools given to the subnet chooser */
-#define BERTH_IPAM_MAX_USED 4096         /* used subnets given to the subnet chooser */
+#define BERTH_IPAM_MAX_SETS 16		 /* range sets per configuration */
+#define BERTH_IPAM_MAX_RANGES 64	 /* ranges per set */
+#define BERTH_IPAM_MAX_EXCLUDE 256	 /* exclusions per configuration */
+#define BERTH_IPAM_MAX_REQUESTS 16	 /* requested addresses per allocation */
+#define BERTH_IPAM_MAX_LEASES 131072	 /* directory entries scanned per operation */
+#define BERTH_IPAM_MAX_FILE 4096	 /* bytes read from one lease or last_reserved_ip file */
+#define BERTH_IPAM_MAX_ID 1024		 /* container id length */
+#define BERTH_IPAM_MAX_NAME 255		 /* network name length (one path component) */
+#define BERTH_IPAM_MAX_VALID 65536	 /* attachments passed to GC */
+#define BERTH_IPAM_MAX_POOLS 64		 /* subnet pools given to the subnet chooser */
+#define BERTH_IPAM_MAX_USED 4096	 /* used subnets given to the subnet chooser */
 #define BERTH_IPAM_LOCK_TIMEOUT_MS 10000 /* default wait for the store lock */
 
 /*
@@ -63,10 +63,10 @@ struct berth_ipam_config {
 /* One allocated address, per range set, in set order. */
 struct berth_ipam_alloc {
 	struct berth_ip ip;
-	unsigned prefixlen;      /* the range's subnet prefix */
+	unsigned prefixlen;	 /* the range's subnet prefix */
 	struct berth_ip gateway; /* the range's gateway */
-	size_t set;              /* range set index */
-	size_t range;            /* range index inside the set */
+	size_t set;		 /* range set index */
+	size_t range;		 /* range index inside the set */
 };
 
 /* A lease read from the store. ifname NULL: a legacy file holding the id only. */

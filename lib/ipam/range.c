@@ -82,9 +82,9 @@ static int range_canonicalize(struct berth_ipam_range *r, size_t set, size_t idx
 		const char *what;
 		const struct berth_ip *def;
 	} fields[] = {
-		{ &r->gateway, "gateway", &first },
-		{ &r->start, "rangeStart", &first },
-		{ &r->end, "rangeEnd", &last },
+	    {&r->gateway, "gateway", &first},
+	    {&r->start, "rangeStart", &first},
+	    {&r->end, "rangeEnd", &last},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		struct berth_ip *ip = fields[i].ip;
@@ -97,7 +97,8 @@ static int range_canonicalize(struct berth_ipam_range *r, size_t set, size_t idx
 					       fields[i].what, berth_ipam_ip_name(ip, a), sn);
 	}
 	if (ipam_ip_cmp(&r->start, &r->end) > 0)
-		return berth_error_set(reterr, EINVAL, "rangeStart %s is after rangeEnd in network %s",
+		return berth_error_set(reterr, EINVAL,
+				       "rangeStart %s is after rangeEnd in network %s",
 				       berth_ipam_ip_name(&r->start, a), sn);
 	return 0;
 }
@@ -138,17 +139,18 @@ int berth_ipam_config_canonicalize(struct berth_ipam_config *c, struct berth_err
 						       "range set %zu: mixed address families", si);
 			for (size_t rj = 0; rj < ri; rj++)
 				if (ranges_overlap(&s->ranges[ri], &s->ranges[rj]))
-					return berth_error_set(reterr, EINVAL,
-							       "range set %zu: ranges %zu and %zu overlap",
-							       si, rj, ri);
+					return berth_error_set(
+					    reterr, EINVAL,
+					    "range set %zu: ranges %zu and %zu overlap", si, rj,
+					    ri);
 		}
 		for (size_t sj = 0; sj < si; sj++)
 			for (size_t ri = 0; ri < s->n_ranges; ri++)
 				for (size_t rj = 0; rj < c->sets[sj].n_ranges; rj++)
 					if (ranges_overlap(&s->ranges[ri], &c->sets[sj].ranges[rj]))
-						return berth_error_set(reterr, EINVAL,
-								       "range set %zu overlaps range set %zu",
-								       si, sj);
+						return berth_error_set(
+						    reterr, EINVAL,
+						    "range set %zu overlaps range set %zu", si, sj);
 	}
 	return 0;
 }
@@ -203,11 +205,9 @@ const char *berth_ipam_ip_name(const struct berth_ip *ip, char *buf)
 /* ---- subnet chooser ---- */
 
 static const struct berth_ipam_pool default_pools[] = {
-	{ { { AF_INET, .b = { 10, 89 } }, 16 }, 24 },
-	{ { { AF_INET, .b = { 10, 90 } }, 15 }, 24 },
-	{ { { AF_INET, .b = { 10, 92 } }, 14 }, 24 },
-	{ { { AF_INET, .b = { 10, 96 } }, 11 }, 24 },
-	{ { { AF_INET, .b = { 10, 128 } }, 9 }, 24 },
+    {{{AF_INET, .b = {10, 89}}, 16}, 24}, {{{AF_INET, .b = {10, 90}}, 15}, 24},
+    {{{AF_INET, .b = {10, 92}}, 14}, 24}, {{{AF_INET, .b = {10, 96}}, 11}, 24},
+    {{{AF_INET, .b = {10, 128}}, 9}, 24},
 };
 
 const struct berth_ipam_pool *berth_ipam_default_pools(size_t *ret_n)
@@ -271,7 +271,7 @@ int berth_ipam_pick_subnet(const struct berth_ipam_pool *pools, size_t n_pools,
 				/* Jump to the last candidate inside hit, then step once. */
 				struct berth_ip last;
 				berth_ipnet_last(hit, &last);
-				struct berth_ipnet l = { last, cand.prefixlen };
+				struct berth_ipnet l = {last, cand.prefixlen};
 				berth_ipnet_network(&l, &cand);
 			}
 			if (pool->size == 0 || !ip_add_pow2(&cand.ip, bits - pool->size) ||

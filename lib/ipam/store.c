@@ -84,7 +84,7 @@ void berth_ipam_lease_done(struct berth_ipam_lease *l)
 int berth_ipam_lease_parse(const char *name, const char *content, size_t len,
 			   struct berth_ipam_lease *ret)
 {
-	struct berth_ipam_lease l = { 0 };
+	struct berth_ipam_lease l = {0};
 
 	if (berth_ip_parse(name, &l.ip) < 0)
 		return -EINVAL;
@@ -234,7 +234,7 @@ static int ipset_add(struct ipset *set, const struct berth_ip *ip)
 		struct berth_ip *ns = calloc(ncap, sizeof(*ns));
 		if (!ns)
 			return -ENOMEM;
-		struct ipset bigger = { ns, ncap, 0 };
+		struct ipset bigger = {ns, ncap, 0};
 		for (size_t i = 0; i < set->cap; i++)
 			if (set->slots[i].family)
 				(void)ipset_add(&bigger, &set->slots[i]);
@@ -254,7 +254,7 @@ static int ipset_add(struct ipset *set, const struct berth_ip *ip)
 
 struct entry {
 	char name[BERTH_IP_STRLEN]; /* the directory entry, as found */
-	bool parsed;                /* lease holds id (and maybe ifname) */
+	bool parsed;		    /* lease holds id (and maybe ifname) */
 	struct berth_ipam_lease lease;
 };
 
@@ -270,7 +270,7 @@ static void scan_done(struct scan *sc)
 		berth_ipam_lease_done(&sc->e[i].lease);
 	free(sc->e);
 	free(sc->taken.slots);
-	*sc = (struct scan){ 0 };
+	*sc = (struct scan){0};
 }
 
 static bool lease_matches(const struct berth_ipam_lease *l, const char *id, const char *ifname)
@@ -283,6 +283,13 @@ static bool lease_matches_legacy(const struct berth_ipam_lease *l, const char *i
 	return !l->ifname && streq(l->id, id);
 }
 
+/* The lease belongs to (id, ifname), or is a legacy lease of id. */
+static bool lease_of(const struct entry *e, const char *id, const char *ifname)
+{
+	return e->parsed &&
+	       (lease_matches(&e->lease, id, ifname) || lease_matches_legacy(&e->lease, id));
+}
+
 /*
  * One read() into a buffer one byte larger than the limit: lease files are
  * tiny, and this is the per-lease cost of every scan (GC of 1000 leases must
@@ -291,7 +298,7 @@ static bool lease_matches_legacy(const struct berth_ipam_lease *l, const char *i
 static int read_entry(int dirfd, struct entry *e, char *buf)
 {
 	_cleanup_close_ int fd =
-		openat(dirfd, e->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	    openat(dirfd, e->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	ssize_t n;
 
 	if (fd < 0)
@@ -313,7 +320,7 @@ static int read_entry(int dirfd, struct entry *e, char *buf)
 static int store_scan(struct berth_ipam_store *s, struct scan *ret, struct berth_error **reterr)
 {
 	_cleanup_free_ char *buf = malloc(BERTH_IPAM_MAX_FILE + 1);
-	struct scan sc = { 0 };
+	struct scan sc = {0};
 	size_t seen = 0;
 	struct dirent *de;
 	int r = 0;
@@ -334,8 +341,8 @@ static int store_scan(struct berth_ipam_store *s, struct scan *ret, struct berth
 		de = readdir(d);
 		if (!de) {
 			if (errno) {
-				r = berth_error_errno(reterr, -errno, BERTH_ERR_PLAIN, "reading '%s'",
-						      s->path);
+				r = berth_error_errno(reterr, -errno, BERTH_ERR_PLAIN,
+						      "reading '%s'", s->path);
 				goto fail;
 			}
 			break;
@@ -359,13 +366,14 @@ static int store_scan(struct berth_ipam_store *s, struct scan *ret, struct berth
 			sc.cap = ncap;
 		}
 		struct entry *e = &sc.e[sc.n++];
-		*e = (struct entry){ 0 };
+		*e = (struct entry){0};
 		strcpy(e->name, de->d_name); /* berth_ip_parse() bounded it */
 		e->lease.ip = ip;
-		/* Only regular files are read (no FIFOs or devices); they still take the address. */
+		/* Only regular files are read (no FIFOs or devices); they still take the address.
+		 */
 		int k = de->d_type == DT_REG || de->d_type == DT_UNKNOWN
-				? read_entry(s->dirfd, e, buf)
-				: -EBADMSG;
+			    ? read_entry(s->dirfd, e, buf)
+			    : -EBADMSG;
 		if (k == -ENOENT) { /* removed by a writer that does not lock: not a lease */
 			sc.n--;
 			continue;
@@ -391,21 +399,37 @@ fail:
 	return r;
 }
 
+/* Take the store lock and scan: returns the lock fd (>= 0) with *sc filled, or -errno. */
+static int store_begin(struct berth_ipam_store *s, struct scan *sc, struct berth_error **reterr)
+{
+	_cleanup_close_ int lock = store_lock(s, reterr);
+	if (lock < 0)
+		return lock;
+	int r = store_scan(s, sc, reterr);
+	if (r < 0)
+		return r;
+	return TAKE_FD(lock);
+}
+
+static int attachment_check(const char *id, const char *ifname, struct berth_error **reterr)
+{
+	if (!berth_ipam_id_valid(id))
+		return berth_error_set(reterr, EINVAL, "invalid container id");
+	if (!berth_ifname_valid(ifname))
+		return berth_error_set(reterr, EINVAL, "invalid interface name");
+	return 0;
+}
+
 /* ---- writes ---- */
 
-static int write_all(int fd, const char *p, size_t n)
+/* Store files are small: one write(), a short one is an error (as write_string_file()). */
+static int write_content(int fd, const char *content)
 {
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
+	size_t n = strlen(content);
+	ssize_t k = write(fd, content, n);
+	if (k < 0)
+		return -errno;
+	return (size_t)k == n ? 0 : -EIO;
 }
 
 /* Write content into a fresh temporary file in the store. */
@@ -413,11 +437,10 @@ static int write_tmp(struct berth_ipam_store *s, const char *tmp, const char *co
 {
 	if (unlinkat(s->dirfd, tmp, 0) < 0 && errno != ENOENT)
 		return -errno;
-	int fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-			0644);
+	int fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
-	int r = write_all(fd, content, strlen(content));
+	int r = write_content(fd, content);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0)
@@ -451,7 +474,7 @@ static int reserve_file(struct berth_ipam_store *s, const char *name, const char
 	int fd = openat(s->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return errno == EEXIST ? 0 : -errno;
-	r = write_all(fd, content, strlen(content));
+	r = write_content(fd, content);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
@@ -481,8 +504,8 @@ static int read_last_reserved(struct berth_ipam_store *s, size_t set, struct ber
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	snprintf(name, sizeof(name), LAST_PREFIX "%zu", set);
-	_cleanup_close_ int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-							       O_NONBLOCK | O_NOCTTY);
+	_cleanup_close_ int fd =
+	    openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	int r = read_fd_limited(fd, BERTH_IPAM_MAX_FILE, &buf, &len);
@@ -615,12 +638,12 @@ static int allocate_next(struct txn *t, const struct berth_ipam_config *c, size_
 				if (r < 0)
 					return r;
 				if (r > 0) {
-					*ret = (struct berth_ipam_alloc){ .ip = cur,
-									  .prefixlen =
-										  rg->subnet.prefixlen,
-									  .gateway = rg->gateway,
-									  .set = si,
-									  .range = seg[k].range };
+					*ret = (struct berth_ipam_alloc){.ip = cur,
+									 .prefixlen =
+									     rg->subnet.prefixlen,
+									 .gateway = rg->gateway,
+									 .set = si,
+									 .range = seg[k].range};
 					return 0;
 				}
 			}
@@ -648,17 +671,16 @@ int berth_ipam_allocate(struct berth_ipam_store *s, const struct berth_ipam_conf
 			size_t n_requested, struct berth_ipam_alloc *ret_allocs,
 			struct berth_error **reterr)
 {
-	const struct berth_ip *req_of_set[BERTH_IPAM_MAX_SETS] = { 0 };
+	const struct berth_ip *req_of_set[BERTH_IPAM_MAX_SETS] = {0};
 	struct berth_ipam_alloc allocs[BERTH_IPAM_MAX_SETS];
-	_cleanup_(scan_done) struct scan sc = { 0 };
+	_cleanup_(scan_done) struct scan sc = {0};
 	_cleanup_free_ char *content = NULL;
 	char a[BERTH_IP_STRLEN];
 	int r;
 
-	if (!berth_ipam_id_valid(id))
-		return berth_error_set(reterr, EINVAL, "invalid container id");
-	if (!berth_ifname_valid(ifname))
-		return berth_error_set(reterr, EINVAL, "invalid interface name");
+	r = attachment_check(id, ifname, reterr);
+	if (r < 0)
+		return r;
 	if (!config_shape_valid(c))
 		return berth_error_set(reterr, EINVAL, "invalid IPAM configuration");
 	if (n_requested > BERTH_IPAM_MAX_REQUESTS)
@@ -678,9 +700,9 @@ int berth_ipam_allocate(struct berth_ipam_store *s, const struct berth_ipam_conf
 					       berth_ipam_ip_name(ip, a));
 		const struct berth_ipam_range *rg = &c->sets[si].ranges[ri];
 		if (req_of_set[si])
-			return berth_error_set(reterr, EINVAL,
-					       "more than one requested IP address in range set %zu",
-					       si);
+			return berth_error_set(
+			    reterr, EINVAL, "more than one requested IP address in range set %zu",
+			    si);
 		if (berth_ip_equal(ip, &rg->gateway))
 			return berth_error_set(reterr, EADDRNOTAVAIL,
 					       "requested ip %s is subnet's gateway",
@@ -696,12 +718,9 @@ int berth_ipam_allocate(struct berth_ipam_store *s, const struct berth_ipam_conf
 	if (!content)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
 
-	_cleanup_close_ int lock = store_lock(s, reterr);
+	_cleanup_close_ int lock = store_begin(s, &sc, reterr);
 	if (lock < 0)
 		return lock;
-	r = store_scan(s, &sc, reterr);
-	if (r < 0)
-		return r;
 
 	/* No second address in a set for the same attachment (the CNI spec). */
 	for (size_t si = 0; si < c->n_sets; si++) {
@@ -709,18 +728,16 @@ int berth_ipam_allocate(struct berth_ipam_store *s, const struct berth_ipam_conf
 			continue;
 		for (size_t i = 0; i < sc.n; i++) {
 			const struct entry *e = &sc.e[i];
-			if (e->parsed &&
-			    (lease_matches(&e->lease, id, ifname) ||
-			     lease_matches_legacy(&e->lease, id)) &&
+			if (lease_of(e, id, ifname) &&
 			    berth_ipam_rangeset_contains(&c->sets[si], &e->lease.ip, NULL))
-				return berth_error_set(
-					reterr, EEXIST,
-					"%s has been allocated to %s, duplicate allocation is not allowed",
-					berth_ipam_ip_name(&e->lease.ip, a), id);
+				return berth_error_set(reterr, EEXIST,
+						       "%s has been allocated to %s, duplicate "
+						       "allocation is not allowed",
+						       berth_ipam_ip_name(&e->lease.ip, a), id);
 		}
 	}
 
-	struct txn t = { .s = s, .sc = &sc, .content = content };
+	struct txn t = {.s = s, .sc = &sc, .content = content};
 	for (size_t si = 0; si < c->n_sets; si++) {
 		const struct berth_ipam_rangeset *set = &c->sets[si];
 		if (req_of_set[si]) {
@@ -731,9 +748,9 @@ int berth_ipam_allocate(struct berth_ipam_store *s, const struct berth_ipam_conf
 			if (r == 0) {
 				_cleanup_free_ char *txt = rangeset_text(set);
 				r = berth_error_set(
-					reterr, EADDRINUSE,
-					"requested IP address %s is not available in range set %s",
-					berth_ipam_ip_name(ip, a), txt ? txt : "?");
+				    reterr, EADDRINUSE,
+				    "requested IP address %s is not available in range set %s",
+				    berth_ipam_ip_name(ip, a), txt ? txt : "?");
 				goto fail;
 			}
 			if (r < 0) {
@@ -742,20 +759,20 @@ int berth_ipam_allocate(struct berth_ipam_store *s, const struct berth_ipam_conf
 				goto fail;
 			}
 			allocs[si] = (struct berth_ipam_alloc){
-				.ip = *ip,
-				.prefixlen = set->ranges[ri].subnet.prefixlen,
-				.gateway = set->ranges[ri].gateway,
-				.set = si,
-				.range = ri,
+			    .ip = *ip,
+			    .prefixlen = set->ranges[ri].subnet.prefixlen,
+			    .gateway = set->ranges[ri].gateway,
+			    .set = si,
+			    .range = ri,
 			};
 		} else {
 			r = allocate_next(&t, c, si, &allocs[si]);
 			if (r == -ENOSPC) {
 				_cleanup_free_ char *txt = rangeset_text(set);
-				r = berth_error_set(
-					reterr, ENOSPC,
-					"failed to allocate for range %zu: no IP addresses available in range set: %s",
-					si, txt ? txt : "?");
+				r = berth_error_set(reterr, ENOSPC,
+						    "failed to allocate for range %zu: no IP "
+						    "addresses available in range set: %s",
+						    si, txt ? txt : "?");
 				goto fail;
 			}
 			if (r < 0) {
@@ -790,19 +807,15 @@ static int unlink_entry(struct berth_ipam_store *s, const struct entry *e)
 int berth_ipam_release(struct berth_ipam_store *s, const char *id, const char *ifname,
 		       struct berth_error **reterr)
 {
-	_cleanup_(scan_done) struct scan sc = { 0 };
+	_cleanup_(scan_done) struct scan sc = {0};
 	int r, removed = 0;
 
-	if (!berth_ipam_id_valid(id))
-		return berth_error_set(reterr, EINVAL, "invalid container id");
-	if (!berth_ifname_valid(ifname))
-		return berth_error_set(reterr, EINVAL, "invalid interface name");
-	_cleanup_close_ int lock = store_lock(s, reterr);
-	if (lock < 0)
-		return lock;
-	r = store_scan(s, &sc, reterr);
+	r = attachment_check(id, ifname, reterr);
 	if (r < 0)
 		return r;
+	_cleanup_close_ int lock = store_begin(s, &sc, reterr);
+	if (lock < 0)
+		return lock;
 	for (int pass = 0; pass < 2 && removed == 0; pass++)
 		for (size_t i = 0; i < sc.n; i++) {
 			const struct entry *e = &sc.e[i];
@@ -822,20 +835,15 @@ int berth_ipam_release(struct berth_ipam_store *s, const char *id, const char *i
 int berth_ipam_find(struct berth_ipam_store *s, const char *id, const char *ifname,
 		    struct berth_error **reterr)
 {
-	_cleanup_(scan_done) struct scan sc = { 0 };
-	int r;
+	_cleanup_(scan_done) struct scan sc = {0};
 
 	if (!id || !ifname)
 		return berth_error_set(reterr, EINVAL, "invalid container id or interface name");
-	_cleanup_close_ int lock = store_lock(s, reterr);
+	_cleanup_close_ int lock = store_begin(s, &sc, reterr);
 	if (lock < 0)
 		return lock;
-	r = store_scan(s, &sc, reterr);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < sc.n; i++)
-		if (sc.e[i].parsed && (lease_matches(&sc.e[i].lease, id, ifname) ||
-				       lease_matches_legacy(&sc.e[i].lease, id)))
+		if (lease_of(&sc.e[i], id, ifname))
 			return 1;
 	return 0;
 }
@@ -850,15 +858,11 @@ void berth_ipam_leases_free(struct berth_ipam_lease *l, size_t n)
 int berth_ipam_list(struct berth_ipam_store *s, struct berth_ipam_lease **ret, size_t *ret_n,
 		    struct berth_error **reterr)
 {
-	_cleanup_(scan_done) struct scan sc = { 0 };
-	int r;
+	_cleanup_(scan_done) struct scan sc = {0};
 
-	_cleanup_close_ int lock = store_lock(s, reterr);
+	_cleanup_close_ int lock = store_begin(s, &sc, reterr);
 	if (lock < 0)
 		return lock;
-	r = store_scan(s, &sc, reterr);
-	if (r < 0)
-		return r;
 	struct berth_ipam_lease *l = calloc(sc.n ? sc.n : 1, sizeof(*l));
 	if (!l)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
@@ -866,7 +870,7 @@ int berth_ipam_list(struct berth_ipam_store *s, struct berth_ipam_lease **ret, s
 	for (size_t i = 0; i < sc.n; i++)
 		if (sc.e[i].parsed) {
 			l[n++] = sc.e[i].lease;
-			sc.e[i].lease = (struct berth_ipam_lease){ 0 };
+			sc.e[i].lease = (struct berth_ipam_lease){0};
 		}
 	*ret = l;
 	*ret_n = n;
@@ -931,7 +935,7 @@ static bool keyset_contains(const struct keyset *k, const char *id, const char *
 int berth_ipam_gc(struct berth_ipam_store *s, const struct berth_ipam_attachment *valid,
 		  size_t n_valid, struct berth_error **reterr)
 {
-	_cleanup_(scan_done) struct scan sc = { 0 };
+	_cleanup_(scan_done) struct scan sc = {0};
 	_cleanup_free_ size_t *pairs_slots = NULL, *ids_slots = NULL;
 	struct keyset pairs, ids;
 	int r, removed = 0;
@@ -949,12 +953,9 @@ int berth_ipam_gc(struct berth_ipam_store *s, const struct berth_ipam_attachment
 		return berth_error_set(reterr, ENOMEM, "out of memory");
 	ids_slots = ids.slots;
 
-	_cleanup_close_ int lock = store_lock(s, reterr);
+	_cleanup_close_ int lock = store_begin(s, &sc, reterr);
 	if (lock < 0)
 		return lock;
-	r = store_scan(s, &sc, reterr);
-	if (r < 0)
-		return r;
 	for (size_t i = 0; i < sc.n; i++) {
 		const struct entry *e = &sc.e[i];
 		if (!e->parsed)

@@ -90,9 +90,9 @@ static void clear_store(void)
 static void exercise_store(const char *name, const char *content, size_t len)
 {
 	struct berth_ipam_store *s = NULL;
-	struct berth_ipam_range r[2] = { 0 };
-	struct berth_ipam_rangeset sets[2] = { { &r[0], 1 }, { &r[1], 1 } };
-	struct berth_ipam_config c = { sets, 2, NULL, 0 };
+	struct berth_ipam_range r[2] = {0};
+	struct berth_ipam_rangeset sets[2] = {{&r[0], 1}, {&r[1], 1}};
+	struct berth_ipam_config c = {sets, 2, NULL, 0};
 	struct berth_ipam_alloc a[2];
 
 	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") ||

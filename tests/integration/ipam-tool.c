@@ -35,7 +35,7 @@ static int die(const char *what, int r, struct berth_error *e)
 static int parse_ip_opt(const char *s, struct berth_ip *ret)
 {
 	if (!*s) {
-		*ret = (struct berth_ip){ 0 };
+		*ret = (struct berth_ip){0};
 		return 0;
 	}
 	return berth_ip_parse(s, ret);
@@ -44,7 +44,7 @@ static int parse_ip_opt(const char *s, struct berth_ip *ret)
 /* RANGE = SUBNET[,START[,END[,GATEWAY]]] */
 static int parse_range(char *s, struct berth_ipam_range *r)
 {
-	char *f[4] = { 0 };
+	char *f[4] = {0};
 	size_t n = 0;
 	for (char *tok = s; tok && n < 4; n++) {
 		f[n] = tok;
@@ -52,7 +52,7 @@ static int parse_range(char *s, struct berth_ipam_range *r)
 		if (tok)
 			*tok++ = '\0';
 	}
-	*r = (struct berth_ipam_range){ 0 };
+	*r = (struct berth_ipam_range){0};
 	if (berth_ipnet_parse(f[0], &r->subnet) < 0)
 		return -EINVAL;
 	if ((f[1] && parse_ip_opt(f[1], &r->start) < 0) ||
@@ -66,8 +66,8 @@ static int cmd_alloc(struct berth_ipam_store *s, int argc, char **argv, struct b
 		     size_t n_req, struct berth_ipnet *ex, size_t n_ex)
 {
 	static struct berth_ipam_range ranges[MAX_ARGS][MAX_ARGS];
-	struct berth_ipam_rangeset sets[MAX_ARGS] = { 0 };
-	struct berth_ipam_config c = { sets, 0, ex, n_ex };
+	struct berth_ipam_rangeset sets[MAX_ARGS] = {0};
+	struct berth_ipam_config c = {sets, 0, ex, n_ex};
 	struct berth_ipam_alloc a[MAX_ARGS];
 	struct berth_error *e = NULL;
 	char ipb[BERTH_IP_STRLEN], gwb[BERTH_IP_STRLEN];
@@ -110,7 +110,7 @@ static int cmd_gc(struct berth_ipam_store *s, int argc, char **argv)
 		if (!slash)
 			return die("gc: attachment is ID/IFNAME", -EINVAL, NULL);
 		*slash = '\0';
-		v[i] = (struct berth_ipam_attachment){ argv[i], slash + 1 };
+		v[i] = (struct berth_ipam_attachment){argv[i], slash + 1};
 	}
 	int r = berth_ipam_gc(s, v, (size_t)argc, &e);
 	if (r < 0)
@@ -140,9 +140,9 @@ static int cmd_pick(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "ip", required_argument, NULL, 'i' },
-		{ "exclude", required_argument, NULL, 'x' },
-		{ 0 },
+	    {"ip", required_argument, NULL, 'i'},
+	    {"exclude", required_argument, NULL, 'x'},
+	    {0},
 	};
 	struct berth_ip req[MAX_ARGS];
 	struct berth_ipnet ex[MAX_ARGS];

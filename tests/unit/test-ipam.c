@@ -69,7 +69,7 @@ static int teardown(void **state)
 static void ip(const char *s, struct berth_ip *ret)
 {
 	if (!s) {
-		*ret = (struct berth_ip){ 0 };
+		*ret = (struct berth_ip){0};
 		return;
 	}
 	assert_int_equal(berth_ip_parse(s, ret), 0);
@@ -111,8 +111,7 @@ static int alloc1(struct fx *f, const char *id, const char *ifname, const char *
 	struct berth_ip rq;
 	if (req)
 		ip(req, &rq);
-	int r = berth_ipam_allocate(f->s, &f->c, id, ifname, req ? &rq : NULL, req ? 1 : 0, a,
-				    &e);
+	int r = berth_ipam_allocate(f->s, &f->c, id, ifname, req ? &rq : NULL, req ? 1 : 0, a, &e);
 	if (r < 0) {
 		assert_non_null(e);
 		assert_int_equal(e->errnum, -r);
@@ -261,14 +260,14 @@ static void test_v6(void **state)
 	/* Go's text form, not glibc's dotted tails. */
 	struct berth_ip x;
 	static const char *const forms[][2] = {
-		{ "::1.2.3.4", "::102:304" },
-		{ "::ffff:1.2.3.4", "::ffff:102:304" },
-		{ "2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1" },
-		{ "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1" },
-		{ "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1" },
-		{ "::", "::" },
-		{ "1::", "1::" },
-		{ "FD00::A", "fd00::a" },
+	    {"::1.2.3.4", "::102:304"},
+	    {"::ffff:1.2.3.4", "::ffff:102:304"},
+	    {"2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1"},
+	    {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+	    {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"},
+	    {"::", "::"},
+	    {"1::", "1::"},
+	    {"FD00::A", "fd00::a"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
 		ip(forms[i][0], &x);
@@ -296,9 +295,9 @@ static void test_requested(void **state)
 
 	/* Taken, outside the range, the gateway. Nothing stays reserved. */
 	_cleanup_berth_error_ struct berth_error *e = NULL;
-	assert_int_equal(berth_ipam_allocate(f->s, &f->c, "b", "eth0", &rq, 1, a, &e),
-			 -EADDRINUSE);
-	assert_non_null(strstr(e->msg, "10.20.0.15 is not available in range set 10.20.0.10-10.20.0.20"));
+	assert_int_equal(berth_ipam_allocate(f->s, &f->c, "b", "eth0", &rq, 1, a, &e), -EADDRINUSE);
+	assert_non_null(
+	    strstr(e->msg, "10.20.0.15 is not available in range set 10.20.0.10-10.20.0.20"));
 	assert_int_equal(count_leases(f), 2);
 	ip("10.20.0.9", &rq);
 	assert_int_equal(berth_ipam_allocate(f->s, &f->c, "b", "eth0", &rq, 1, a, NULL),
@@ -383,12 +382,15 @@ static void test_gc(void **state)
 		write_store_file(f, name, content);
 	}
 	write_store_file(f, "10.50.200.1", "keep3"); /* legacy, kept by id */
-	write_store_file(f, "10.50.200.2", "");      /* half-written (plugins#498) */
+	write_store_file(f, "10.50.200.2", "");	     /* half-written (plugins#498) */
 	write_store_file(f, "notes", "stale1\r\neth0");
 	write_store_file(f, ".berth-lease.tmp", "x");
 
 	const struct berth_ipam_attachment valid[] = {
-		{ "keep1", "eth0" }, { "keep2", "eth0" }, { "keep3", "eth9" }, { "gone", "eth0" },
+	    {"keep1", "eth0"},
+	    {"keep2", "eth0"},
+	    {"keep3", "eth9"},
+	    {"gone", "eth0"},
 	};
 	/*
 	 * The budget (100 ms) is on the CPU time GC spends, in user space and
@@ -442,7 +444,8 @@ static void test_concurrent(void **state)
 				char id[32], line[64];
 				struct berth_ipam_alloc a;
 				snprintf(id, sizeof(id), "p%d-%d", c, i);
-				if (berth_ipam_allocate(s, &f->c, id, "eth0", NULL, 0, &a, NULL) < 0)
+				if (berth_ipam_allocate(s, &f->c, id, "eth0", NULL, 0, &a, NULL) <
+				    0)
 					_exit(2);
 				char t[BERTH_IP_STRLEN];
 				int n = snprintf(line, sizeof(line), "%-15s\n",
@@ -467,7 +470,7 @@ static void test_concurrent(void **state)
 	}
 	assert_int_equal(len, (size_t)N_CHILD * N_EACH * 16);
 	/* Every address handed out once. */
-	bool seen[256] = { 0 };
+	bool seen[256] = {0};
 	for (size_t off = 0; off < len; off += 16) {
 		struct berth_ip x;
 		char line[16];
@@ -517,9 +520,8 @@ static void test_reference_store(void **state)
 
 	assert_int_equal(berth_ipam_find(f->s, "c1cid1385420766", "eth0", NULL), 1);
 	struct berth_ipam_alloc a[2];
-	assert_int_equal(berth_ipam_allocate(f->s, &f->c, "c1cid1385420766", "eth0", NULL, 0, a,
-					     NULL),
-			 -EEXIST);
+	assert_int_equal(
+	    berth_ipam_allocate(f->s, &f->c, "c1cid1385420766", "eth0", NULL, 0, a, NULL), -EEXIST);
 	assert_int_equal(berth_ipam_allocate(f->s, &f->c, "c3", "eth0", NULL, 0, a, NULL), 0);
 	assert_string_equal(berth_ipam_ip_name(&a[0].ip, out), "10.88.0.4");
 	assert_string_equal(berth_ipam_ip_name(&a[1].ip, out), "2001:db8:1::3");
@@ -540,13 +542,13 @@ static void test_canonicalize(void **state)
 	static const struct {
 		const char *subnet, *start, *end, *gw, *msg;
 	} bad[] = {
-		{ "10.0.0.0/31", NULL, NULL, NULL, "Network 10.0.0.0/31 too small to allocate from" },
-		{ "fd00::/127", NULL, NULL, NULL, "too small" },
-		{ "10.0.0.5/24", NULL, NULL, NULL, "host bits" },
-		{ "10.0.0.0/24", "10.0.1.1", NULL, NULL, "rangeStart 10.0.1.1 not in network" },
-		{ "10.0.0.0/24", NULL, "10.0.1.1", NULL, "rangeEnd" },
-		{ "10.0.0.0/24", NULL, NULL, "fd00::1", "gateway" },
-		{ "10.0.0.0/24", "10.0.0.9", "10.0.0.8", NULL, "after rangeEnd" },
+	    {"10.0.0.0/31", NULL, NULL, NULL, "Network 10.0.0.0/31 too small to allocate from"},
+	    {"fd00::/127", NULL, NULL, NULL, "too small"},
+	    {"10.0.0.5/24", NULL, NULL, NULL, "host bits"},
+	    {"10.0.0.0/24", "10.0.1.1", NULL, NULL, "rangeStart 10.0.1.1 not in network"},
+	    {"10.0.0.0/24", NULL, "10.0.1.1", NULL, "rangeEnd"},
+	    {"10.0.0.0/24", NULL, NULL, "fd00::1", "gateway"},
+	    {"10.0.0.0/24", "10.0.0.9", "10.0.0.8", NULL, "after rangeEnd"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		_cleanup_berth_error_ struct berth_error *e = NULL;
@@ -582,7 +584,7 @@ static void test_store_names(void **state)
 {
 	struct fx *f = *state;
 	struct berth_ipam_store *s = NULL;
-	static const char *const bad[] = { "", ".", "..", "../x", "a/b", "/abs" };
+	static const char *const bad[] = {"", ".", "..", "../x", "a/b", "/abs"};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(berth_ipam_store_open(f->dir, bad[i], 0, &s, NULL), -EINVAL);
 	char longname[BERTH_IPAM_MAX_NAME + 2];
@@ -647,18 +649,18 @@ static void pick(const char *const *used, size_t n_used, const char *want)
 static void test_pick_subnet(void **state)
 {
 	pick(NULL, 0, "10.89.0.0/24");
-	pick((const char *const[]){ "10.89.0.0/24", "10.89.1.0/24" }, 2, "10.89.2.0/24");
-	pick((const char *const[]){ "10.89.1.0/24", "10.89.0.128/25" }, 2, "10.89.2.0/24");
-	pick((const char *const[]){ "10.89.0.7/32" }, 1, "10.89.1.0/24");
-	pick((const char *const[]){ "10.89.0.0/16" }, 1, "10.90.0.0/24");
-	pick((const char *const[]){ "10.89.0.0/16", "10.90.0.0/15", "10.92.0.0/24" }, 3,
+	pick((const char *const[]){"10.89.0.0/24", "10.89.1.0/24"}, 2, "10.89.2.0/24");
+	pick((const char *const[]){"10.89.1.0/24", "10.89.0.128/25"}, 2, "10.89.2.0/24");
+	pick((const char *const[]){"10.89.0.7/32"}, 1, "10.89.1.0/24");
+	pick((const char *const[]){"10.89.0.0/16"}, 1, "10.90.0.0/24");
+	pick((const char *const[]){"10.89.0.0/16", "10.90.0.0/15", "10.92.0.0/24"}, 3,
 	     "10.92.1.0/24");
-	pick((const char *const[]){ "10.0.0.0/8" }, 1, NULL);
-	pick((const char *const[]){ "0.0.0.0/0" }, 1, NULL);
-	pick((const char *const[]){ "fd00::/8" }, 1, "10.89.0.0/24");
+	pick((const char *const[]){"10.0.0.0/8"}, 1, NULL);
+	pick((const char *const[]){"0.0.0.0/0"}, 1, NULL);
+	pick((const char *const[]){"fd00::/8"}, 1, "10.89.0.0/24");
 
 	/* v6 pool; bad pools; limits. */
-	struct berth_ipam_pool p6 = { .size = 64 };
+	struct berth_ipam_pool p6 = {.size = 64};
 	struct berth_ipnet u, got;
 	char buf[BERTH_IPNET_STRLEN];
 	assert_int_equal(berth_ipnet_parse("fd00::/48", &p6.base), 0);
@@ -670,7 +672,7 @@ static void test_pick_subnet(void **state)
 	p6.size = 129;
 	assert_int_equal(berth_ipam_pick_subnet(&p6, 1, &u, 1, &got), -EINVAL);
 	assert_int_equal(berth_ipam_pick_subnet(&p6, 1, &u, BERTH_IPAM_MAX_USED + 1, &got), -E2BIG);
-	struct berth_ipam_pool all = { .size = 0 };
+	struct berth_ipam_pool all = {.size = 0};
 	assert_int_equal(berth_ipnet_parse("0.0.0.0/0", &all.base), 0);
 	assert_int_equal(berth_ipam_pick_subnet(&all, 1, NULL, 0, &got), 0);
 	assert_int_equal(berth_ipam_pick_subnet(&all, 1, &got, 1, &got), -ENOSPC);
@@ -679,19 +681,19 @@ static void test_pick_subnet(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_order_and_exhaustion, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ranges_in_set, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exclusions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_requested, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reference_store, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_canonicalize, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_names, setup, teardown),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_pick_subnet),
+	    cmocka_unit_test_setup_teardown(test_order_and_exhaustion, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ranges_in_set, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exclusions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v6, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_requested, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_release, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reference_store, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_canonicalize, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_names, setup, teardown),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_pick_subnet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
