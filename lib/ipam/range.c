@@ -65,6 +65,20 @@ static int range_canonicalize(struct berth_ipam_range *r, size_t set, size_t idx
 	snprintf(sn, sizeof(sn), "%s/%u", a, r->subnet.prefixlen);
 	if (r->subnet.prefixlen > berth_ip_len(fam) * 8 - 2)
 		return berth_error_set(reterr, EINVAL, "Network %s too small to allocate from", sn);
+	/*
+	 * The reference turns ::a.b.c.d subnets into IPv4 ones and rejects
+	 * ::ffff:a.b.c.d ones: neither has a file name both agree on.
+	 */
+	static const struct berth_ipnet v4_in_v6[] = {
+	    {{AF_INET6, .b = {0}}, 96},
+	    {{AF_INET6, .b = {[10] = 0xff, [11] = 0xff}}, 96},
+	};
+	for (size_t i = 0; fam == AF_INET6 && i < ARRAY_SIZE(v4_in_v6); i++)
+		if (berth_ipnet_overlaps(&r->subnet, &v4_in_v6[i]))
+			return berth_error_set(reterr, EINVAL,
+					       "Network %s holds IPv4-compatible or IPv4-mapped "
+					       "addresses",
+					       sn);
 	berth_ipnet_network(&r->subnet, &net);
 	if (!berth_ip_equal(&net.ip, &r->subnet.ip))
 		return berth_error_set(reterr, EINVAL,

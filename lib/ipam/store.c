@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/cleanup.h"
@@ -292,17 +293,21 @@ static bool lease_of(const struct entry *e, const char *id, const char *ifname)
 
 /*
  * One read() into a buffer one byte larger than the limit: lease files are
- * tiny, and this is the per-lease cost of every scan (GC of 1000 leases must
- * stay well under 100 ms).
+ * tiny regular files (read() returns all of them at once), and this is the
+ * per-lease cost of every scan (GC of 1000 leases must stay well under
+ * 100 ms). check_type: readdir() did not say what the entry is.
  */
-static int read_entry(int dirfd, struct entry *e, char *buf)
+static int read_entry(int dirfd, struct entry *e, char *buf, bool check_type)
 {
 	_cleanup_close_ int fd =
 	    openat(dirfd, e->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
+	if (check_type && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+		return -EBADMSG;
 	do
 		n = read(fd, buf, BERTH_IPAM_MAX_FILE + 1);
 	while (n < 0 && errno == EINTR);
@@ -372,7 +377,7 @@ static int store_scan(struct berth_ipam_store *s, struct scan *ret, struct berth
 		/* Only regular files are read (no FIFOs or devices); they still take the address.
 		 */
 		int k = de->d_type == DT_REG || de->d_type == DT_UNKNOWN
-			    ? read_entry(s->dirfd, e, buf)
+			    ? read_entry(s->dirfd, e, buf, de->d_type == DT_UNKNOWN)
 			    : -EBADMSG;
 		if (k == -ENOENT) { /* removed by a writer that does not lock: not a lease */
 			sc.n--;

@@ -227,3 +227,26 @@ expect() {
     run "$TOOL" pick-subnet 10.89.0.0/16
     expect "$output" "10.90.0.0/24"
 }
+
+@test "v6 lease names are the reference's text form" {
+    # two equal zero runs: the first is compressed (2001:db8::1:0:0:2)
+    V4=10.88.0.0/24
+    V6=2001:db8:0:0:1::/120
+    ref_add r1
+    expect "$REF_IPS" $'10.88.0.2/24\n2001:db8::1:0:0:2/120'
+    berth_add b1
+    expect "$BERTH_IPS" $'10.88.0.3/24\n2001:db8::1:0:0:3/120'
+    [[ -e $STORE/2001:db8::1:0:0:2 && -e $STORE/2001:db8::1:0:0:3 ]]
+    expect "$(cat "$STORE/last_reserved_ip.1")" "2001:db8::1:0:0:3"
+    ref DEL b1
+    [[ ! -e $STORE/2001:db8::1:0:0:3 ]]
+}
+
+@test "v6 subnets of IPv4-compatible addresses are refused (the reference makes them IPv4)" {
+    V6=
+    V4=::a00:0/120
+    ref_add r1
+    expect "$REF_IPS" "10.0.0.2/24"
+    run "$TOOL" "$DATA" "$NET" alloc b1 eth0 "$V4"
+    [[ $status -eq 2 && $output == *"IPv4-compatible or IPv4-mapped"* ]]
+}
