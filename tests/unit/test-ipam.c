@@ -549,6 +549,9 @@ static void test_canonicalize(void **state)
 	    {"10.0.0.0/24", NULL, "10.0.1.1", NULL, "rangeEnd"},
 	    {"10.0.0.0/24", NULL, NULL, "fd00::1", "gateway"},
 	    {"10.0.0.0/24", "10.0.0.9", "10.0.0.8", NULL, "after rangeEnd"},
+	    {"::a00:0/120", NULL, NULL, NULL, "IPv4-compatible"},
+	    {"::ffff:a00:0/120", NULL, NULL, NULL, "IPv4-mapped"},
+	    {"::/64", NULL, NULL, NULL, "IPv4-compatible"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		_cleanup_berth_error_ struct berth_error *e = NULL;
