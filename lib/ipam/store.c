@@ -665,9 +665,19 @@ static bool config_shape_valid(const struct berth_ipam_config *c)
 	if (c->n_sets == 0 || c->n_sets > BERTH_IPAM_MAX_SETS ||
 	    c->n_exclude > BERTH_IPAM_MAX_EXCLUDE)
 		return false;
-	for (size_t i = 0; i < c->n_sets; i++)
-		if (c->sets[i].n_ranges == 0 || c->sets[i].n_ranges > BERTH_IPAM_MAX_RANGES)
+	for (size_t i = 0; i < c->n_sets; i++) {
+		const struct berth_ipam_rangeset *set = &c->sets[i];
+		if (set->n_ranges == 0 || set->n_ranges > BERTH_IPAM_MAX_RANGES)
 			return false;
+		/* Canonicalised: every address filled in, in the subnet's family. */
+		for (size_t j = 0; j < set->n_ranges; j++) {
+			const struct berth_ipam_range *r = &set->ranges[j];
+			int fam = r->subnet.ip.family;
+			if ((fam != AF_INET && fam != AF_INET6) || r->start.family != fam ||
+			    r->end.family != fam || r->gateway.family != fam)
+				return false;
+		}
+	}
 	return true;
 }
 
@@ -687,7 +697,8 @@ int berth_ipam_allocate(struct berth_ipam_store *s, const struct berth_ipam_conf
 	if (r < 0)
 		return r;
 	if (!config_shape_valid(c))
-		return berth_error_set(reterr, EINVAL, "invalid IPAM configuration");
+		return berth_error_set(reterr, EINVAL,
+				       "invalid IPAM configuration (not canonicalised?)");
 	if (n_requested > BERTH_IPAM_MAX_REQUESTS)
 		return berth_error_set(reterr, E2BIG, "too many requested addresses (at most %d)",
 				       BERTH_IPAM_MAX_REQUESTS);

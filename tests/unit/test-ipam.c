@@ -574,6 +574,12 @@ static void test_canonicalize(void **state)
 	f->sets[0].n_ranges = 1;
 	add_range(f, 1, "10.0.0.128/25", NULL, NULL, NULL);
 	assert_int_equal(berth_ipam_config_canonicalize(&f->c, NULL), -EINVAL);
+	/* allocate() refuses a configuration that was not canonicalised. */
+	f->c.n_sets = 0;
+	f->sets[0].n_ranges = 0;
+	add_range(f, 0, "10.0.0.0/24", NULL, NULL, NULL);
+	char out[BERTH_IP_STRLEN];
+	assert_int_equal(alloc1(f, "a", "eth0", NULL, out), -EINVAL);
 	f->c.n_sets = 0;
 	assert_int_equal(berth_ipam_config_canonicalize(&f->c, NULL), -EINVAL);
 	f->c.n_sets = BERTH_IPAM_MAX_SETS + 1;
