@@ -438,7 +438,7 @@ static void test_concurrent(void **state)
 			struct berth_ipam_store *s = NULL;
 			close(fds[0]);
 			/* A store of its own, as a separate plugin process has. */
-			if (berth_ipam_store_open(f->dir, NET, 5000, &s, NULL) < 0)
+			if (berth_ipam_store_open(f->dir, NET, 30000, &s, NULL) < 0)
 				_exit(1);
 			for (int i = 0; i < N_EACH; i++) {
 				char id[32], line[64];
