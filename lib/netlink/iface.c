@@ -40,19 +40,46 @@ int berth_sysctl_apply(struct berth_netns *ns, struct berth_undo *u, const char 
 		       const struct berth_sysctl_rule *rules, size_t n, unsigned have,
 		       struct berth_error **reterr)
 {
+	char keys[BERTH_SYSCTL_MAX_OPS][256];
+	struct berth_sysctl_op ops[BERTH_SYSCTL_MAX_OPS];
+	size_t k = 0;
+	int r;
+
 	for (size_t i = 0; i < n; i++) {
 		const struct berth_sysctl_rule *sc = &rules[i];
 		unsigned need = sc->when & ~(unsigned)BERTH_SC_TOLERANT;
 		if ((need & have) != need)
 			continue;
-		int r = berth_sysctl_set_undo(ns, u, sc->value, reterr, "%s%s%s", sc->pre,
-					      sc->per_if ? ifname : "", sc->post);
-		if (r < 0 && (sc->when & BERTH_SC_TOLERANT) && (r == -ENOENT || r == -EROFS)) {
-			berth_error_freep(reterr);
-			r = 0;
+		if (k == BERTH_SYSCTL_MAX_OPS)
+			return berth_error_set(reterr, E2BIG, "too many sysctls");
+		int w = snprintf(keys[k], sizeof(keys[k]), "%s%s%s", sc->pre,
+				 sc->per_if ? ifname : "", sc->post);
+		if (w < 0 || (size_t)w >= sizeof(keys[k]))
+			return berth_error_set(reterr, ENAMETOOLONG, "sysctl key too long");
+		ops[k] = (struct berth_sysctl_op){ .key = keys[k], .value = sc->value,
+						   .tolerant = sc->when & BERTH_SC_TOLERANT };
+		k++;
+	}
+	/* One enter and leave of the namespace for the whole table. */
+	r = berth_sysctl_set_many(ns, ops, k);
+	for (size_t i = 0; i < k; i++) {
+		if (!ops[i].changed)
+			continue;
+		log_debug("sysctl %s: %s -> %s", ops[i].key, ops[i].old, ops[i].value);
+		if (u && berth_undo_sysctl(u, ns, ops[i].key, ops[i].old) < 0) {
+			(void)berth_sysctl_set(ns, ops[i].key, ops[i].old, NULL, 0, NULL);
+			if (r >= 0)
+				r = -ENOMEM;
 		}
-		if (r < 0)
-			return r;
+	}
+	if (r == -ENOMEM)
+		return berth_error_set(reterr, ENOMEM, "out of memory");
+	if (r < 0) {
+		for (size_t i = 0; i < k; i++)
+			if (ops[i].result == r)
+				return berth_error_errno(reterr, r, BERTH_ERR_IO, "set sysctl %s",
+							 ops[i].key);
+		return berth_error_errno(reterr, r, BERTH_ERR_IO, "set sysctls");
 	}
 	return 0;
 }

@@ -63,6 +63,25 @@ int berth_sysctl_set(struct berth_netns *ns, const char *key, const char *value,
 		     size_t old_size, bool *ret_changed);
 int berth_sysctl_get(struct berth_netns *ns, const char *key, char *buf, size_t size);
 
+/*
+ * Several sysctls of one namespace, entering it once for all of them (the
+ * files are opened inside, read and written from here). In order; each op
+ * gets its result, its old value, and whether it was written. Processing
+ * stops at the first failure, except where `tolerant` and the key is
+ * missing (-ENOENT) or /proc/sys is read-only (-EROFS); that failure is
+ * returned, later ops are untouched (result 0, changed false).
+ */
+#define BERTH_SYSCTL_MAX_OPS 32
+struct berth_sysctl_op {
+	const char *key;   /* "net/ipv4/conf/eth0/rp_filter" */
+	const char *value;
+	bool tolerant;
+	int result;        /* out */
+	bool changed;      /* out */
+	char old[32];      /* out */
+};
+int berth_sysctl_set_many(struct berth_netns *ns, struct berth_sysctl_op *ops, size_t n);
+
 /* --- links ------------------------------------------------------------------ */
 
 struct berth_link_info {

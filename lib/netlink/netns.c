@@ -643,3 +643,90 @@ int berth_sysctl_set(struct berth_netns *ns, const char *key, const char *value,
 		*ret_changed = differs;
 	return 0;
 }
+
+/* ---- several sysctls of one namespace: one enter and leave for all ---- */
+
+struct sysctl_many_args {
+	struct berth_sysctl_op *ops;
+	size_t n;
+	int *rfd, *wfd, *werr;
+};
+
+static int sysctl_many_open_fn(void *userdata)
+{
+	struct sysctl_many_args *a = userdata;
+	for (size_t i = 0; i < a->n; i++) {
+		char path[512];
+		a->ops[i].result = sysctl_path(a->ops[i].key, path, sizeof(path));
+		if (a->ops[i].result < 0)
+			continue;
+		a->rfd[i] = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (a->rfd[i] < 0) {
+			a->ops[i].result = -errno;
+			continue;
+		}
+		a->wfd[i] = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (a->wfd[i] < 0)
+			a->werr[i] = errno;
+	}
+	return 0;
+}
+
+int berth_sysctl_set_many(struct berth_netns *ns, struct berth_sysctl_op *ops, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (n > BERTH_SYSCTL_MAX_OPS)
+		return -E2BIG;
+	int rfd[BERTH_SYSCTL_MAX_OPS], wfd[BERTH_SYSCTL_MAX_OPS], werr[BERTH_SYSCTL_MAX_OPS];
+	struct sysctl_many_args a = { .ops = ops, .n = n, .rfd = rfd, .wfd = wfd, .werr = werr };
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		rfd[i] = wfd[i] = -1;
+		werr[i] = 0;
+		ops[i].changed = false;
+		ops[i].old[0] = '\0';
+		ops[i].result = 0;
+	}
+	r = nlu_netns_run(ns, sysctl_many_open_fn, &a);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		struct berth_sysctl_op *op = &ops[i];
+		char cur[SYSCTL_MAX_VALUE];
+		size_t len, vlen = op->value ? strlen(op->value) : 0;
+
+		if (op->result >= 0 && !op->value)
+			op->result = -EINVAL;
+		if (op->result >= 0)
+			op->result = read_value(rfd[i], cur, sizeof(cur), &len);
+		if (op->result >= 0 && len >= sizeof(op->old))
+			op->result = -EFBIG; /* an old value we could not restore: do not touch it */
+		if (op->result >= 0) {
+			memcpy(op->old, cur, len + 1);
+			while (vlen > 0 && op->value[vlen - 1] == '\n')
+				vlen--;
+			if (len != vlen || memcmp(cur, op->value, vlen) != 0) {
+				ssize_t k = -1;
+				if (wfd[i] < 0) {
+					op->result = -(werr[i] ?: EIO);
+				} else {
+					do
+						k = write(wfd[i], op->value, vlen);
+					while (k < 0 && errno == EINTR);
+					op->result = k < 0 ? -errno : (size_t)k != vlen ? -EIO : 0;
+				}
+				op->changed = op->result >= 0;
+			}
+		}
+		if (op->result < 0 &&
+		    !(op->tolerant && (op->result == -ENOENT || op->result == -EROFS)))
+			r = op->result; /* stop here: later ones are left untouched */
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (rfd[i] >= 0)
+			close(rfd[i]);
+		if (wfd[i] >= 0)
+			close(wfd[i]);
+	}
+	return r;
+}
