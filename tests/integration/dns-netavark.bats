@@ -547,3 +547,30 @@ $(ctr_id c1) 10.89.5.2  c1,$(ctr_short c1)
     assert_json_error "no usable IP address"
     assert_json_error "bridge 'br-um' in unmanaged mode has no usable IP addresses. Aardvark-dns requires at least one address (should not be an IPv6 link-local address) to bind to. Please add an IP address or disable DNS for this network (--disable-dns)."
 }
+
+@test "a failure after the firewall commit (the result cannot be written) rolls everything back" {
+    berth_only "1.4 does not roll back"
+    two_containers
+    ctr_set c2 '.port_mappings = [{host_ip: "", container_port: 80, host_port: 8080, range: 1, protocol: "tcp"}]'
+    dns_setup_ok c1
+    snapshot host >"$WORLD/host.before"
+    snapshot c2 >"$WORLD/c2.before"
+    local file_before
+    file_before=$(cat "$ADV_DIR/dnsnet")
+    # stdout is full: the StatusBlock cannot be written, after the commit
+    local host
+    host=$(ns_of host)
+    _ns_guard "$host" || return 1
+    status=0
+    ip netns exec "$host" timeout 60 "$(net_bin)" --config "$NET_CONFIG" --rootless=false \
+        --aardvark-binary="$ADV_BIN" setup "/run/netns/$(ns_of c2)" \
+        <"$WORLD/ctrs/c2.json" >/dev/full 2>"$WORLD/stderr" 3>&- || status=$?
+    [[ $status -ne 0 ]] || { echo "setup succeeded with stdout full" >&2; return 1; }
+    # the firewall elements, the DNS entry and the state record are gone again
+    assert_same_snapshot "$WORLD/host.before" host
+    assert_same_snapshot "$WORLD/c2.before" c2
+    assert_eq "$(cat "$ADV_DIR/dnsnet")" "$file_before" "the aardvark file"
+    run state_record_exists c2
+    [[ $status -ne 0 ]] || { echo "c2's state record was left behind" >&2; return 1; }
+    dns_teardown_ok c1
+}
