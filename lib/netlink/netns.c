@@ -173,6 +173,27 @@ void nlu_parse_nested(const struct nlattr *nest, struct nlattr **tb, int maxtype
 	parse_attr_stream(nla_data(nest), nla_len(nest), tb, maxtype);
 }
 
+bool nlu_attr_u32(const struct nlattr *a, uint32_t *ret)
+{
+	if (!a || nla_len(a) < (int)sizeof(uint32_t))
+		return false;
+	memcpy(ret, nla_data(a), sizeof(*ret));
+	return true;
+}
+
+bool nlu_attr_str(const struct nlattr *a, char *buf, size_t size)
+{
+	if (!a || nla_len(a) <= 0)
+		return false;
+	const char *s = nla_data(a);
+	size_t max = (size_t)nla_len(a);
+	size_t len = strnlen(s, max);
+	if (len == max || len >= size)
+		return false;
+	memcpy(buf, s, len + 1);
+	return true;
+}
+
 /* --- the transaction ------------------------------------------------------------ */
 
 static void log_ext_ack(const struct nlmsghdr *h, const struct nlmsgerr *e)
