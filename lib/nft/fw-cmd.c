@@ -210,3 +210,23 @@ int fw_cmd_elems(struct berth_fw_batch *b, bool add, const char *set,
 {
 	return fw_cmd_elems_flags(b, add, 0, set, elems, n, detail);
 }
+
+int fw_cmd_elems_each(struct berth_fw_batch *b, bool add, uint16_t extra_flags, const char *set,
+		      const struct fw_elem *elems, size_t n, size_t per_add, const char *detail)
+{
+	size_t per_cmd = add ? (per_add ? per_add : 1) : 1;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < n; i += per_cmd) {
+		size_t k = n - i < per_cmd ? n - i : per_cmd;
+		_cleanup_free_ char *d = NULL;
+
+		if (!add && elems[i].note) {
+			d = fw_strf("%s (%s)", detail, elems[i].note);
+			if (!d)
+				return -ENOMEM;
+		}
+		r = fw_cmd_elems_flags(b, add, extra_flags, set, elems + i, k, d ? d : detail);
+	}
+	return r;
+}

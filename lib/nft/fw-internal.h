@@ -59,6 +59,7 @@ struct fw_elem {
 	const char *jump; /* verdict map: chain to jump to */
 	const void *data; /* value map: the element's data (added only) */
 	uint32_t data_len;
+	const char *note; /* appended to the detail of its own delete command, e.g. "interval end" */
 };
 
 /* ---- helpers (fw-cmd.c) ---- */
@@ -90,6 +91,15 @@ int fw_cmd_elems_flags(struct berth_fw_batch *b, bool add, uint16_t extra_flags,
 		       const struct fw_elem *elems, size_t n, const char *detail);
 int fw_cmd_elems(struct berth_fw_batch *b, bool add, const char *set, const struct fw_elem *elems,
 		 size_t n, const char *detail);
+/*
+ * Queue n elements of set: when adding, per_add elements per NEWSETELEM (0 =
+ * one); when deleting, one DELSETELEM per element, because a multi-element
+ * delete fails as a whole with ENOENT if any one element is missing, and
+ * "missing is fine" would then drop the whole command, leaving the other
+ * elements behind.
+ */
+int fw_cmd_elems_each(struct berth_fw_batch *b, bool add, uint16_t extra_flags, const char *set,
+		      const struct fw_elem *elems, size_t n, size_t per_add, const char *detail);
 
 /* ---- rules (fw-rules.c) ---- */
 

@@ -73,19 +73,12 @@ static int fw_elems_subnet(struct berth_fw_batch *b, bool add, const struct bert
 	/* Plain interval: [start, last + 1) as two elements; no end when last is all ones. */
 	memcpy(end, last.b, alen);
 	has_end = fw_addr_inc(end, alen);
-	struct fw_elem start_e = { .key = net.ip.b, .key_len = alen };
-	struct fw_elem end_e = { .key = end, .key_len = alen, .flags = NFT_SET_ELEM_INTERVAL_END };
-	if (add) {
-		struct fw_elem pair[2] = { start_e, end_e };
-		r = fw_cmd_elems(b, true, plain, pair, has_end ? 2 : 1, text);
-	} else {
-		r = fw_cmd_elems(b, false, plain, &start_e, 1, text);
-		if (r >= 0 && has_end) {
-			char d[BERTH_IPNET_STRLEN + 16];
-			snprintf(d, sizeof(d), "%s (interval end)", text);
-			r = fw_cmd_elems(b, false, plain, &end_e, 1, d);
-		}
-	}
+	struct fw_elem pair[2] = {
+		{ .key = net.ip.b, .key_len = alen },
+		{ .key = end, .key_len = alen, .flags = NFT_SET_ELEM_INTERVAL_END,
+		  .note = "interval end" },
+	};
+	r = fw_cmd_elems_each(b, add, 0, plain, pair, has_end ? 2 : 1, 2, text);
 	if (r < 0)
 		return r;
 
@@ -99,9 +92,9 @@ static int fw_elems_subnet(struct berth_fw_batch *b, bool add, const struct bert
 	return fw_cmd_elems(b, add, same, &cat, 1, detail);
 }
 
-static int fw_network_check(const struct berth_fw_network *n)
+static int fw_network_check(const struct berth_fw_batch *b, const struct berth_fw_network *n)
 {
-	if (!n || !n->bridge || !berth_ifname_valid(n->bridge))
+	if (!b || !n || !n->bridge || !berth_ifname_valid(n->bridge))
 		return -EINVAL;
 	if (n->n_subnets > BERTH_FW_MAX_SUBNETS)
 		return -E2BIG;
@@ -127,11 +120,7 @@ static int fw_network_check(const struct berth_fw_network *n)
 
 int berth_fw_batch_add_network(struct berth_fw_batch *b, const struct berth_fw_network *n)
 {
-	int r;
-
-	if (!b)
-		return -EINVAL;
-	r = fw_network_check(n);
+	int r = fw_network_check(b, n);
 	if (r < 0)
 		return r;
 
@@ -165,11 +154,7 @@ int berth_fw_batch_add_network(struct berth_fw_batch *b, const struct berth_fw_n
 
 int berth_fw_batch_del_network(struct berth_fw_batch *b, const struct berth_fw_network *n)
 {
-	int r;
-
-	if (!b)
-		return -EINVAL;
-	r = fw_network_check(n);
+	int r = fw_network_check(b, n);
 	if (r < 0)
 		return r;
 

@@ -110,8 +110,6 @@ static int fw_portmap_queue(struct berth_fw_batch *b, bool add, const struct ber
 	_cleanup_free_ struct fw_elem *elems = NULL;
 	char h[BERTH_IP_STRLEN + 16], c[BERTH_IP_STRLEN + 16], detail[2 * sizeof(h) + 16];
 	uint32_t key_len = 0, data_len = 0;
-	size_t per_cmd;
-	int r = 0;
 
 	keys = calloc(pm->range, 24);
 	datas = calloc(pm->range, 20);
@@ -134,12 +132,8 @@ static int fw_portmap_queue(struct berth_fw_batch *b, bool add, const struct ber
 	fw_fmt_endpoint(&pm->container_ip, pm->container_port, pm->range, c, sizeof(c));
 	snprintf(detail, sizeof(detail), "%s %s -> %s", berth_l4proto_name(pm->protocol), h, c);
 
-	per_cmd = add ? fw_elems_per_cmd(key_len, data_len) : 1;
-	for (size_t i = 0; r >= 0 && i < pm->range; i += per_cmd) {
-		size_t n = pm->range - i < per_cmd ? pm->range - i : per_cmd;
-		r = fw_cmd_elems_flags(b, add, NLM_F_EXCL, map, elems + i, n, detail);
-	}
-	return r;
+	return fw_cmd_elems_each(b, add, NLM_F_EXCL, map, elems, pm->range,
+				 fw_elems_per_cmd(key_len, data_len), detail);
 }
 
 static int fw_portmaps(struct berth_fw_batch *b, bool add, const struct berth_fw_portmap *pm,
@@ -209,13 +203,7 @@ static int fw_dns_redirect(struct berth_fw_batch *b, bool add, const struct bert
 
 	fw_fmt_endpoint(gw, 53, 1, g, sizeof(g));
 	snprintf(detail, sizeof(detail), "dns udp+tcp %s -> port %u", g, port);
-	if (add)
-		r = fw_cmd_elems(b, true, map, e, 2, detail);
-	else {
-		r = fw_cmd_elems(b, false, map, &e[0], 1, detail);
-		if (r >= 0)
-			r = fw_cmd_elems(b, false, map, &e[1], 1, detail);
-	}
+	r = fw_cmd_elems_each(b, add, 0, map, e, 2, 2, detail);
 	if (r >= 0)
 		b->n_pf_elems += 2;
 	return r;

@@ -172,15 +172,21 @@ static void ex_and(struct fw_rule *rb, const void *mask, uint32_t len)
 	fw_expr_add(rb, e);
 }
 
-/* Set lookup on reg1; a verdict map when `map` (result into the verdict register). */
-static void ex_lookup(struct fw_rule *rb, const char *set, bool map)
+/* No destination register: a plain set lookup. */
+#define FW_NO_DREG UINT32_MAX
+
+/*
+ * Set lookup on reg1. dreg: FW_NO_DREG for a plain set, NFT_REG_VERDICT for a
+ * verdict map, NFT_REG_1 for a value map (its data into reg1).
+ */
+static void ex_lookup(struct fw_rule *rb, const char *set, uint32_t dreg)
 {
 	struct nftnl_expr *e = fw_expr(rb, "lookup");
 	if (!e)
 		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	if (map)
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+	if (dreg != FW_NO_DREG)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
 	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set) < 0) {
 		nftnl_expr_free(e);
 		rb->err = -ENOMEM;
@@ -223,28 +229,14 @@ static void ex_addr(struct fw_rule *rb, int family, bool daddr)
 	}
 }
 
-/* ct state & bits != 0 */
-static void ex_ct_state(struct fw_rule *rb, uint32_t bits)
+/* ct <key> & bits != 0, for key NFT_CT_STATE or NFT_CT_STATUS */
+static void ex_ct_bits(struct fw_rule *rb, uint32_t key, uint32_t bits)
 {
 	static const uint32_t zero = 0;
 	struct nftnl_expr *e = fw_expr(rb, "ct");
 	if (!e)
 		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	fw_expr_add(rb, e);
-	ex_and(rb, &bits, sizeof(bits));
-	ex_cmp(rb, NFT_CMP_NEQ, &zero, sizeof(zero));
-}
-
-/* ct status & bits != 0 */
-static void ex_ct_status(struct fw_rule *rb, uint32_t bits)
-{
-	static const uint32_t zero = 0;
-	struct nftnl_expr *e = fw_expr(rb, "ct");
-	if (!e)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 	fw_expr_add(rb, e);
 	ex_and(rb, &bits, sizeof(bits));
@@ -261,22 +253,6 @@ static void ex_th_dport(struct fw_rule *rb, uint32_t dreg)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 2);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 2);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
-	fw_expr_add(rb, e);
-}
-
-/* Value map lookup: key from reg1, data into reg1. */
-static void ex_lookup_data(struct fw_rule *rb, const char *set)
-{
-	struct nftnl_expr *e = fw_expr(rb, "lookup");
-	if (!e)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_1);
-	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set) < 0) {
-		nftnl_expr_free(e);
-		rb->err = -ENOMEM;
-		return;
-	}
 	fw_expr_add(rb, e);
 }
 
@@ -355,6 +331,36 @@ static struct fw_rule fw_rule_start(struct berth_fw_batch *b, const char *chain)
 
 /* ---- fixed rules ---- */
 
+/* One portfwd rule: the address form ("ip daddr . proto . port") or the any-address form. */
+static void fw_portfwd_rule(struct berth_fw_batch *b, const char *chain, int af, bool any,
+			    int *err)
+{
+	bool v4 = af == AF_INET;
+	const char *ip = v4 ? "ip" : "ip6";
+	/* The register right after an address: where the next concatenated field goes. */
+	uint32_t after_addr = v4 ? NFT_REG32_01 : NFT_REG_2;
+	char map[16], text[96];
+	struct fw_rule rb = fw_rule_start(b, chain);
+
+	snprintf(map, sizeof(map), "pf%c_%s", v4 ? '4' : '6', any ? "any" : "addr");
+	if (any) {
+		ex_nfproto(&rb, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+		ex_meta(&rb, NFT_META_L4PROTO, NFT_REG_1);
+		ex_th_dport(&rb, NFT_REG32_01);
+		snprintf(text, sizeof(text), "meta nfproto ipv%c dnat %s to meta l4proto . th dport map @%s",
+			 v4 ? '4' : '6', ip, map);
+	} else {
+		ex_addr(&rb, af, true);
+		ex_meta(&rb, NFT_META_L4PROTO, after_addr);
+		ex_th_dport(&rb, v4 ? NFT_REG32_02 : NFT_REG32_05);
+		snprintf(text, sizeof(text), "dnat %s to %s daddr . meta l4proto . th dport map @%s", ip,
+			 ip, map);
+	}
+	ex_lookup(&rb, map, NFT_REG_1);
+	ex_dnat(&rb, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6, after_addr);
+	fw_rule_push(b, &rb, chain, text, err);
+}
+
 /*
  * Port forwards, most specific first: "host address . proto . port", then
  * "proto . port" for any local address. The map's data is "address . port";
@@ -369,43 +375,10 @@ static struct fw_rule fw_rule_start(struct berth_fw_batch *b, const char *chain)
  */
 static void fw_portfwd_rules(struct berth_fw_batch *b, const char *chain, int *err)
 {
-	struct fw_rule rb;
-
-	rb = fw_rule_start(b, chain);
-	ex_addr(&rb, AF_INET, true);
-	ex_meta(&rb, NFT_META_L4PROTO, NFT_REG32_01);
-	ex_th_dport(&rb, NFT_REG32_02);
-	ex_lookup_data(&rb, "pf4_addr");
-	ex_dnat(&rb, NFPROTO_IPV4, NFT_REG32_01);
-	fw_rule_push(b, &rb, chain, "dnat ip to ip daddr . meta l4proto . th dport map @pf4_addr",
-		     err);
-
-	rb = fw_rule_start(b, chain);
-	ex_nfproto(&rb, NFPROTO_IPV4);
-	ex_meta(&rb, NFT_META_L4PROTO, NFT_REG_1);
-	ex_th_dport(&rb, NFT_REG32_01);
-	ex_lookup_data(&rb, "pf4_any");
-	ex_dnat(&rb, NFPROTO_IPV4, NFT_REG32_01);
-	fw_rule_push(b, &rb, chain,
-		     "meta nfproto ipv4 dnat ip to meta l4proto . th dport map @pf4_any", err);
-
-	rb = fw_rule_start(b, chain);
-	ex_addr(&rb, AF_INET6, true);
-	ex_meta(&rb, NFT_META_L4PROTO, NFT_REG_2);
-	ex_th_dport(&rb, NFT_REG32_05);
-	ex_lookup_data(&rb, "pf6_addr");
-	ex_dnat(&rb, NFPROTO_IPV6, NFT_REG_2);
-	fw_rule_push(b, &rb, chain,
-		     "dnat ip6 to ip6 daddr . meta l4proto . th dport map @pf6_addr", err);
-
-	rb = fw_rule_start(b, chain);
-	ex_nfproto(&rb, NFPROTO_IPV6);
-	ex_meta(&rb, NFT_META_L4PROTO, NFT_REG_1);
-	ex_th_dport(&rb, NFT_REG32_01);
-	ex_lookup_data(&rb, "pf6_any");
-	ex_dnat(&rb, NFPROTO_IPV6, NFT_REG_2);
-	fw_rule_push(b, &rb, chain,
-		     "meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @pf6_any", err);
+	fw_portfwd_rule(b, chain, AF_INET, false, err);
+	fw_portfwd_rule(b, chain, AF_INET, true, err);
+	fw_portfwd_rule(b, chain, AF_INET6, false, err);
+	fw_portfwd_rule(b, chain, AF_INET6, true, err);
 }
 
 /* prerouting and output: only packets to a local address can be port forwards. */
@@ -416,6 +389,35 @@ static void fw_dnat_hook_rules(struct berth_fw_batch *b, const char *chain, int 
 	ex_fib_daddr_local(&rb);
 	ex_jump(&rb, "portfwd");
 	fw_rule_push(b, &rb, chain, "fib daddr type local jump portfwd", err);
+}
+
+/*
+ * [ct status dnat] ip saddr . ip daddr @same4 masquerade|return (and ip6/same6):
+ * the second field goes right after the first (32-bit registers).
+ */
+static void fw_same_rule(struct berth_fw_batch *b, const char *chain, int af, bool dnat_only,
+			 bool masq, int *err)
+{
+	bool v4 = af == AF_INET;
+	const char *ip = v4 ? "ip" : "ip6", *set = v4 ? "same4" : "same6";
+	char text[96];
+	struct fw_rule rb = fw_rule_start(b, chain);
+
+	if (dnat_only)
+		ex_ct_bits(&rb, NFT_CT_STATUS, IPS_DST_NAT);
+	ex_addr(&rb, af, false);
+	if (v4)
+		ex_payload_nh(&rb, 16, 4, NFT_REG32_01);
+	else
+		ex_payload_nh(&rb, 24, 16, NFT_REG_2);
+	ex_lookup(&rb, set, FW_NO_DREG);
+	if (masq)
+		ex_masq(&rb);
+	else
+		ex_verdict(&rb, NFT_RETURN);
+	snprintf(text, sizeof(text), "%s%s saddr . %s daddr @%s %s", dnat_only ? "ct status dnat " : "",
+		 ip, ip, set, masq ? "masquerade" : "return");
+	fw_rule_push(b, &rb, chain, text, err);
 }
 
 static void fw_postrouting_rules(struct berth_fw_batch *b, const char *chain, int *err)
@@ -444,28 +446,14 @@ static void fw_postrouting_rules(struct berth_fw_batch *b, const char *chain, in
 	 * own subnet would get replies straight from the target; masquerade so
 	 * they come back through the host. Must precede the same4/6 returns.
 	 */
-	rb = fw_rule_start(b, chain);
-	ex_ct_status(&rb, IPS_DST_NAT);
-	ex_addr(&rb, AF_INET, false);
-	ex_payload_nh(&rb, 16, 4, NFT_REG32_01);
-	ex_lookup(&rb, "same4", false);
-	ex_masq(&rb);
-	fw_rule_push(b, &rb, chain, "ct status dnat ip saddr . ip daddr @same4 masquerade", err);
-
-	rb = fw_rule_start(b, chain);
-	ex_ct_status(&rb, IPS_DST_NAT);
-	ex_addr(&rb, AF_INET6, false);
-	ex_payload_nh(&rb, 24, 16, NFT_REG_2);
-	ex_lookup(&rb, "same6", false);
-	ex_masq(&rb);
-	fw_rule_push(b, &rb, chain, "ct status dnat ip6 saddr . ip6 daddr @same6 masquerade",
-		     err);
+	fw_same_rule(b, chain, AF_INET, true, true, err);
+	fw_same_rule(b, chain, AF_INET6, true, true, err);
 
 	/* Host processes to 127.0.0.1:<port> (needs route_localnet on the bridge). */
 	{
 		static const uint8_t lo = 127;
 		rb = fw_rule_start(b, chain);
-		ex_ct_status(&rb, IPS_DST_NAT);
+		ex_ct_bits(&rb, NFT_CT_STATUS, IPS_DST_NAT);
 		ex_nfproto(&rb, NFPROTO_IPV4);
 		ex_payload_nh(&rb, 12, 1, NFT_REG_1);
 		ex_cmp(&rb, NFT_CMP_EQ, &lo, 1);
@@ -473,32 +461,20 @@ static void fw_postrouting_rules(struct berth_fw_batch *b, const char *chain, in
 		fw_rule_push(b, &rb, chain, "ct status dnat ip saddr 127.0.0.0/8 masquerade", err);
 	}
 
-	/* saddr . daddr: the second field goes right after the first (32-bit registers) */
-	rb = fw_rule_start(b, chain);
-	ex_addr(&rb, AF_INET, false);
-	ex_payload_nh(&rb, 16, 4, NFT_REG32_01);
-	ex_lookup(&rb, "same4", false);
-	ex_verdict(&rb, NFT_RETURN);
-	fw_rule_push(b, &rb, chain, "ip saddr . ip daddr @same4 return", err);
+	fw_same_rule(b, chain, AF_INET, false, false, err);
+	fw_same_rule(b, chain, AF_INET6, false, false, err);
 
-	rb = fw_rule_start(b, chain);
-	ex_addr(&rb, AF_INET6, false);
-	ex_payload_nh(&rb, 24, 16, NFT_REG_2);
-	ex_lookup(&rb, "same6", false);
-	ex_verdict(&rb, NFT_RETURN);
-	fw_rule_push(b, &rb, chain, "ip6 saddr . ip6 daddr @same6 return", err);
+	for (int fam = 0; fam < 2; fam++) {
+		const char *set = fam ? "nat6" : "nat4";
+		char text[64];
 
-	rb = fw_rule_start(b, chain);
-	ex_addr(&rb, AF_INET, false);
-	ex_lookup(&rb, "nat4", false);
-	ex_masq(&rb);
-	fw_rule_push(b, &rb, chain, "ip saddr @nat4 masquerade", err);
-
-	rb = fw_rule_start(b, chain);
-	ex_addr(&rb, AF_INET6, false);
-	ex_lookup(&rb, "nat6", false);
-	ex_masq(&rb);
-	fw_rule_push(b, &rb, chain, "ip6 saddr @nat6 masquerade", err);
+		rb = fw_rule_start(b, chain);
+		ex_addr(&rb, fam ? AF_INET6 : AF_INET, false);
+		ex_lookup(&rb, set, FW_NO_DREG);
+		ex_masq(&rb);
+		snprintf(text, sizeof(text), "%s saddr @%s masquerade", fam ? "ip6" : "ip", set);
+		fw_rule_push(b, &rb, chain, text, err);
+	}
 }
 
 static void fw_forward_rules(struct berth_fw_batch *b, const char *chain, int *err)
@@ -514,36 +490,36 @@ static void fw_forward_rules(struct berth_fw_batch *b, const char *chain, int *e
 	rb = fw_rule_start(b, chain);
 	ex_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
 	ex_meta(&rb, NFT_META_OIFNAME, NFT_REG_2);
-	ex_lookup(&rb, "br_pairs", false);
+	ex_lookup(&rb, "br_pairs", FW_NO_DREG);
 	ex_verdict(&rb, NF_ACCEPT);
 	fw_rule_push(b, &rb, chain, "iifname . oifname @br_pairs accept", err);
 
 	rb = fw_rule_start(b, chain);
 	ex_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
-	ex_lookup(&rb, "internal_br", false);
+	ex_lookup(&rb, "internal_br", FW_NO_DREG);
 	ex_verdict(&rb, NF_DROP);
 	fw_rule_push(b, &rb, chain, "iifname @internal_br drop", err);
 
 	rb = fw_rule_start(b, chain);
 	ex_meta(&rb, NFT_META_OIFNAME, NFT_REG_1);
-	ex_lookup(&rb, "internal_br", false);
+	ex_lookup(&rb, "internal_br", FW_NO_DREG);
 	ex_verdict(&rb, NF_DROP);
 	fw_rule_push(b, &rb, chain, "oifname @internal_br drop", err);
 
 	rb = fw_rule_start(b, chain);
-	ex_ct_state(&rb, CT_STATE_INVALID);
+	ex_ct_bits(&rb, NFT_CT_STATE, CT_STATE_INVALID);
 	ex_verdict(&rb, NF_DROP);
 	fw_rule_push(b, &rb, chain, "ct state invalid drop", err);
 
 	/* Port-forwarded connections pass isolation (netavark >= 2.1). */
 	rb = fw_rule_start(b, chain);
-	ex_ct_status(&rb, IPS_DST_NAT);
+	ex_ct_bits(&rb, NFT_CT_STATUS, IPS_DST_NAT);
 	ex_verdict(&rb, NF_ACCEPT);
 	fw_rule_push(b, &rb, chain, "ct status dnat accept", err);
 
 	rb = fw_rule_start(b, chain);
 	ex_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
-	ex_lookup(&rb, "fwd_iso", true);
+	ex_lookup(&rb, "fwd_iso", NFT_REG_VERDICT);
 	fw_rule_push(b, &rb, chain, "iifname vmap @fwd_iso", err);
 
 	for (int fam = 0; fam < 2; fam++) {
@@ -553,8 +529,8 @@ static void fw_forward_rules(struct berth_fw_batch *b, const char *chain, int *e
 
 		rb = fw_rule_start(b, chain);
 		ex_addr(&rb, af, true);
-		ex_lookup(&rb, set, false);
-		ex_ct_state(&rb, CT_STATE_ESTABLISHED | CT_STATE_RELATED);
+		ex_lookup(&rb, set, FW_NO_DREG);
+		ex_ct_bits(&rb, NFT_CT_STATE, CT_STATE_ESTABLISHED | CT_STATE_RELATED);
 		ex_verdict(&rb, NF_ACCEPT);
 		snprintf(text, sizeof(text), "%s daddr @%s ct state established,related accept",
 			 ip, set);
@@ -562,7 +538,7 @@ static void fw_forward_rules(struct berth_fw_batch *b, const char *chain, int *e
 
 		rb = fw_rule_start(b, chain);
 		ex_addr(&rb, af, false);
-		ex_lookup(&rb, set, false);
+		ex_lookup(&rb, set, FW_NO_DREG);
 		ex_verdict(&rb, NF_ACCEPT);
 		snprintf(text, sizeof(text), "%s saddr @%s accept", ip, set);
 		fw_rule_push(b, &rb, chain, text, err);
@@ -582,7 +558,7 @@ void fw_iso_rule(struct berth_fw_batch *b, const char *chain, const char *bridge
 	ex_meta(&rb, NFT_META_OIFNAME, NFT_REG_1);
 	ex_cmp(&rb, NFT_CMP_NEQ, key, sizeof(key));
 	ex_meta(&rb, NFT_META_OIFNAME, NFT_REG_1);
-	ex_lookup(&rb, set, false);
+	ex_lookup(&rb, set, FW_NO_DREG);
 	ex_verdict(&rb, NF_DROP);
 	snprintf(text, sizeof(text), "oifname != \"%s\" oifname @%s drop", bridge, set);
 	fw_rule_push(b, &rb, chain, text, err);
