@@ -27,7 +27,6 @@ int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
-	struct nlattr *info, *data;
 
 	if (ifindex <= 0)
 		return -EINVAL;
@@ -37,13 +36,7 @@ int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex)
 		return r;
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
-	r = link_linkinfo_begin(msg, "bridge", &info, &data);
-	if (r < 0)
-		return r;
-	r = nlu_put_u8(msg, IFLA_BR_VLAN_FILTERING, 1);
-	if (r < 0)
-		return r;
-	r = link_linkinfo_end(msg, info, data);
+	r = link_put_bridge_info(msg, true);
 	if (r < 0)
 		return r;
 	return nlu_transact(ns, msg, NULL, NULL);

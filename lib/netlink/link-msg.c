@@ -85,11 +85,24 @@ int link_linkinfo_end(struct nl_msg *msg, struct nlattr *info, struct nlattr *da
 	return nlu_nest_end(msg, info);
 }
 
+int link_put_bridge_info(struct nl_msg *msg, bool vlan_filtering)
+{
+	struct nlattr *info, *data = NULL;
+	int r = link_linkinfo_begin(msg, "bridge", &info, vlan_filtering ? &data : NULL);
+	if (r < 0)
+		return r;
+	if (vlan_filtering) {
+		r = nlu_put_u8(msg, IFLA_BR_VLAN_FILTERING, 1);
+		if (r < 0)
+			return r;
+	}
+	return link_linkinfo_end(msg, info, data);
+}
+
 int link_build_bridge(const struct berth_bridge_spec *spec, struct nl_msg **ret)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
-	struct nlattr *info, *data = NULL;
 	int r;
 
 	if (!spec)
@@ -109,15 +122,7 @@ int link_build_bridge(const struct berth_bridge_spec *spec, struct nl_msg **ret)
 		if (r < 0)
 			return r;
 	}
-	r = link_linkinfo_begin(msg, "bridge", &info, spec->vlan_filtering ? &data : NULL);
-	if (r < 0)
-		return r;
-	if (spec->vlan_filtering) {
-		r = nlu_put_u8(msg, IFLA_BR_VLAN_FILTERING, 1);
-		if (r < 0)
-			return r;
-	}
-	r = link_linkinfo_end(msg, info, data);
+	r = link_put_bridge_info(msg, spec->vlan_filtering);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(msg);
@@ -236,24 +241,30 @@ static int sublink_begin(const struct berth_sublink_spec *spec, const uint8_t *m
 	return 0;
 }
 
-int link_build_macvlan(const struct berth_sublink_spec *spec, struct nl_msg **ret)
+int link_build_sublink(enum link_sublink_kind kind, const struct berth_sublink_spec *spec,
+		       struct nl_msg **ret)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	bool macvlan = kind == LINK_SUBLINK_MACVLAN;
 	struct nlattr *info, *data;
 	int r;
 
-	if (!spec || spec->mode < 0 || spec->mode >= _BERTH_MACVLAN_MAX)
+	if (!spec || spec->mode < 0 || spec->mode >= (macvlan ? _BERTH_MACVLAN_MAX : _BERTH_IPVLAN_MAX))
 		return -EINVAL;
-	r = sublink_begin(spec, spec->mac, &msg);
+	/* ipvlan devices share the parent's MAC: spec->mac is not sent. */
+	r = sublink_begin(spec, macvlan ? spec->mac : NULL, &msg);
 	if (r < 0)
 		return r;
-	r = link_linkinfo_begin(msg, "macvlan", &info, &data);
+	r = link_linkinfo_begin(msg, macvlan ? "macvlan" : "ipvlan", &info, &data);
 	if (r < 0)
 		return r;
-	r = nlu_put_u32(msg, IFLA_MACVLAN_MODE, macvlan_modes[spec->mode]);
+	if (macvlan)
+		r = nlu_put_u32(msg, IFLA_MACVLAN_MODE, macvlan_modes[spec->mode]);
+	else
+		r = nlu_put_u16(msg, IFLA_IPVLAN_MODE, ipvlan_modes[spec->mode]);
 	if (r < 0)
 		return r;
-	if (spec->has_bclim) {
+	if (macvlan && spec->has_bclim) {
 		/* As netavark: bclim is the broadcast cutoff, not the queue length. */
 		r = nlu_put_u32(msg, BERTH_IFLA_MACVLAN_BC_CUTOFF, spec->bclim);
 		if (r < 0)
@@ -266,22 +277,29 @@ int link_build_macvlan(const struct berth_sublink_spec *spec, struct nl_msg **re
 	return 0;
 }
 
-int link_build_ipvlan(const struct berth_sublink_spec *spec, struct nl_msg **ret)
+/*
+ * RTM_NEWLINK `name` of `kind` (on parent_ifindex when > 0) whose
+ * IFLA_INFO_DATA is the one attribute `attr`.
+ */
+static int build_one_attr_kind(const char *name, int parent_ifindex, const char *kind, int attr,
+			       const void *value, size_t len, struct nl_msg **ret)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct nlattr *info, *data;
 	int r;
 
-	if (!spec || spec->mode < 0 || spec->mode >= _BERTH_IPVLAN_MAX)
-		return -EINVAL;
-	/* ipvlan devices share the parent's MAC: spec->mac is not sent. */
-	r = sublink_begin(spec, NULL, &msg);
+	r = link_newlink_new(name, &msg, NULL);
 	if (r < 0)
 		return r;
-	r = link_linkinfo_begin(msg, "ipvlan", &info, &data);
+	if (parent_ifindex > 0) {
+		r = nlu_put_u32(msg, IFLA_LINK, (uint32_t)parent_ifindex);
+		if (r < 0)
+			return r;
+	}
+	r = link_linkinfo_begin(msg, kind, &info, &data);
 	if (r < 0)
 		return r;
-	r = nlu_put_u16(msg, IFLA_IPVLAN_MODE, ipvlan_modes[spec->mode]);
+	r = nlu_put(msg, attr, value, len);
 	if (r < 0)
 		return r;
 	r = link_linkinfo_end(msg, info, data);
@@ -293,53 +311,17 @@ int link_build_ipvlan(const struct berth_sublink_spec *spec, struct nl_msg **ret
 
 int link_build_vlan(const char *name, int parent_ifindex, uint16_t vid, struct nl_msg **ret)
 {
-	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct nlattr *info, *data;
-	int r;
-
 	if (parent_ifindex <= 0 || vid == 0 || vid >= 4095)
 		return -EINVAL;
-	r = link_newlink_new(name, &msg, NULL);
-	if (r < 0)
-		return r;
-	r = nlu_put_u32(msg, IFLA_LINK, (uint32_t)parent_ifindex);
-	if (r < 0)
-		return r;
-	r = link_linkinfo_begin(msg, "vlan", &info, &data);
-	if (r < 0)
-		return r;
-	r = nlu_put_u16(msg, IFLA_VLAN_ID, vid);
-	if (r < 0)
-		return r;
-	r = link_linkinfo_end(msg, info, data);
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(msg);
-	return 0;
+	return build_one_attr_kind(name, parent_ifindex, "vlan", IFLA_VLAN_ID, &vid, sizeof(vid),
+				   ret);
 }
 
 int link_build_vrf(const char *name, uint32_t table, struct nl_msg **ret)
 {
-	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct nlattr *info, *data;
-	int r;
-
 	if (table == 0)
 		return -EINVAL;
-	r = link_newlink_new(name, &msg, NULL);
-	if (r < 0)
-		return r;
-	r = link_linkinfo_begin(msg, "vrf", &info, &data);
-	if (r < 0)
-		return r;
-	r = nlu_put_u32(msg, IFLA_VRF_TABLE, table);
-	if (r < 0)
-		return r;
-	r = link_linkinfo_end(msg, info, data);
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(msg);
-	return 0;
+	return build_one_attr_kind(name, 0, "vrf", IFLA_VRF_TABLE, &table, sizeof(table), ret);
 }
 
 /* Copy out a built message (r: the builder's result; msg read only after it ran). */
@@ -353,14 +335,14 @@ static int build_copy(int r, struct nl_msg **msg, void **ret_buf, size_t *ret_le
 int berth_link_build_macvlan(const struct berth_sublink_spec *spec, void **ret_buf, size_t *ret_len)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	int r = link_build_macvlan(spec, &msg);
+	int r = link_build_sublink(LINK_SUBLINK_MACVLAN, spec, &msg);
 	return build_copy(r, &msg, ret_buf, ret_len);
 }
 
 int berth_link_build_ipvlan(const struct berth_sublink_spec *spec, void **ret_buf, size_t *ret_len)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	int r = link_build_ipvlan(spec, &msg);
+	int r = link_build_sublink(LINK_SUBLINK_IPVLAN, spec, &msg);
 	return build_copy(r, &msg, ret_buf, ret_len);
 }
 

@@ -8,10 +8,11 @@
 #include "nl-util.h"
 #include "link-internal.h"
 
+#include "basic/fileio.h"
+
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -268,14 +269,9 @@ static int count_ports_max_once(struct berth_netns *ns, int master_ifindex, int 
 		return -ENOMEM;
 	/* Bounded: every round trip either ends the dump or brings at least one message. */
 	for (unsigned rounds = 0; rounds < 100000; rounds++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		r = poll(&p, 1, 5000);
-		if (r < 0 && errno == EINTR)
-			continue;
+		r = fd_wait_readable(fd, 5000);
 		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
+			return r;
 		ssize_t n = recv(fd, buf, NLU_RECV_BUF_SIZE, 0);
 		if (n < 0 && errno == EINTR)
 			continue;

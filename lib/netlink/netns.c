@@ -5,6 +5,7 @@
  */
 #include "nl-util.h"
 
+#include "basic/fileio.h"
 #include "basic/log.h"
 
 #include <fcntl.h>
@@ -558,25 +559,18 @@ static int sysctl_open_fn(void *userdata)
 	return 0;
 }
 
-static int read_value(int fd, char *buf, size_t size, size_t *ret_len)
+/* The whole value (< SYSCTL_MAX_VALUE bytes), trailing newlines removed. */
+static int read_value(int fd, char **ret, size_t *ret_len)
 {
-	size_t len = 0;
-	for (;;) {
-		if (len + 1 >= size)
-			return -EFBIG;
-		ssize_t k = read(fd, buf + len, size - 1 - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
+	char *buf;
+	size_t len;
+	int r = read_fd_limited(fd, SYSCTL_MAX_VALUE - 2, &buf, &len);
+	if (r < 0)
+		return r;
 	while (len > 0 && buf[len - 1] == '\n')
 		len--;
 	buf[len] = '\0';
+	*ret = buf;
 	*ret_len = len;
 	return 0;
 }
@@ -607,13 +601,13 @@ int berth_sysctl_get(struct berth_netns *ns, const char *key, char *buf, size_t 
 {
 	_cleanup_close_ int rfd = -1, wfd = -1;
 	int werr, r;
-	char val[SYSCTL_MAX_VALUE];
+	_cleanup_free_ char *val = NULL;
 	size_t len;
 
 	r = sysctl_open(ns, key, false, &rfd, &wfd, &werr);
 	if (r < 0)
 		return r;
-	r = read_value(rfd, val, sizeof(val), &len);
+	r = read_value(rfd, &val, &len);
 	if (r < 0)
 		return r;
 	if (len + 1 > size)
@@ -627,7 +621,7 @@ int berth_sysctl_set(struct berth_netns *ns, const char *key, const char *value,
 {
 	_cleanup_close_ int rfd = -1, wfd = -1;
 	int werr = 0, r;
-	char cur[SYSCTL_MAX_VALUE];
+	_cleanup_free_ char *cur = NULL;
 	size_t len, vlen;
 
 	if (!value)
@@ -639,7 +633,7 @@ int berth_sysctl_set(struct berth_netns *ns, const char *key, const char *value,
 	r = sysctl_open(ns, key, true, &rfd, &wfd, &werr);
 	if (r < 0)
 		return r;
-	r = read_value(rfd, cur, sizeof(cur), &len);
+	r = read_value(rfd, &cur, &len);
 	if (r < 0)
 		return r;
 

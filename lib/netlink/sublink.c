@@ -6,11 +6,10 @@
 #include <string.h>
 
 static int create_sublink(struct berth_netns *ns, const struct berth_sublink_spec *spec,
-			  int (*build)(const struct berth_sublink_spec *, struct nl_msg **),
-			  int *ret_ifindex)
+			  enum link_sublink_kind kind, int *ret_ifindex)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	int r = build(spec, &msg);
+	int r = link_build_sublink(kind, spec, &msg);
 	if (r < 0)
 		return r;
 	r = nlu_transact(ns, msg, NULL, NULL);
@@ -24,13 +23,13 @@ static int create_sublink(struct berth_netns *ns, const struct berth_sublink_spe
 int berth_macvlan_create(struct berth_netns *ns, const struct berth_sublink_spec *spec,
 			 int *ret_ifindex)
 {
-	return create_sublink(ns, spec, link_build_macvlan, ret_ifindex);
+	return create_sublink(ns, spec, LINK_SUBLINK_MACVLAN, ret_ifindex);
 }
 
 int berth_ipvlan_create(struct berth_netns *ns, const struct berth_sublink_spec *spec,
 			int *ret_ifindex)
 {
-	return create_sublink(ns, spec, link_build_ipvlan, ret_ifindex);
+	return create_sublink(ns, spec, LINK_SUBLINK_IPVLAN, ret_ifindex);
 }
 
 int berth_vlan_create(struct berth_netns *ns, const char *name, int parent_ifindex, uint16_t vid,
