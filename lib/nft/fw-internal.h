@@ -59,7 +59,7 @@ struct fw_elem {
 	const char *jump; /* verdict map: chain to jump to */
 	const void *data; /* value map: the element's data (added only) */
 	uint32_t data_len;
-	const char *note; /* appended to the detail of its own delete command, e.g. "interval end" */
+	const char *note; /* added to the detail of its own delete command ("interval end") */
 };
 
 /* ---- helpers (fw-cmd.c) ---- */

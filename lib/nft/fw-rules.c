@@ -347,14 +347,15 @@ static void fw_portfwd_rule(struct berth_fw_batch *b, const char *chain, int af,
 		ex_nfproto(&rb, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
 		ex_meta(&rb, NFT_META_L4PROTO, NFT_REG_1);
 		ex_th_dport(&rb, NFT_REG32_01);
-		snprintf(text, sizeof(text), "meta nfproto ipv%c dnat %s to meta l4proto . th dport map @%s",
-			 v4 ? '4' : '6', ip, map);
+		snprintf(text, sizeof(text),
+			 "meta nfproto ipv%c dnat %s to meta l4proto . th dport map @%s", v4 ? '4' : '6',
+			 ip, map);
 	} else {
 		ex_addr(&rb, af, true);
 		ex_meta(&rb, NFT_META_L4PROTO, after_addr);
 		ex_th_dport(&rb, v4 ? NFT_REG32_02 : NFT_REG32_05);
-		snprintf(text, sizeof(text), "dnat %s to %s daddr . meta l4proto . th dport map @%s", ip,
-			 ip, map);
+		snprintf(text, sizeof(text), "dnat %s to %s daddr . meta l4proto . th dport map @%s",
+			 ip, ip, map);
 	}
 	ex_lookup(&rb, map, NFT_REG_1);
 	ex_dnat(&rb, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6, after_addr);
@@ -415,8 +416,8 @@ static void fw_same_rule(struct berth_fw_batch *b, const char *chain, int af, bo
 		ex_masq(&rb);
 	else
 		ex_verdict(&rb, NFT_RETURN);
-	snprintf(text, sizeof(text), "%s%s saddr . %s daddr @%s %s", dnat_only ? "ct status dnat " : "",
-		 ip, ip, set, masq ? "masquerade" : "return");
+	snprintf(text, sizeof(text), "%s%s saddr . %s daddr @%s %s",
+		 dnat_only ? "ct status dnat " : "", ip, ip, set, masq ? "masquerade" : "return");
 	fw_rule_push(b, &rb, chain, text, err);
 }
 

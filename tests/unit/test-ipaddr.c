@@ -126,7 +126,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ip_parse), cmocka_unit_test(test_ipnet),
-		cmocka_unit_test(test_mac), cmocka_unit_test(test_mac_groups),      cmocka_unit_test(test_ifname),
+		cmocka_unit_test(test_mac),
+		cmocka_unit_test(test_mac_groups), cmocka_unit_test(test_ifname),
 		cmocka_unit_test(test_parse_u32),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
