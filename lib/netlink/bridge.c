@@ -13,14 +13,15 @@ int berth_bridge_create(struct berth_netns *ns, const struct berth_bridge_spec *
 			int *ret_ifindex)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct link_created c;
 	int r = link_build_bridge(spec, &msg);
 	if (r < 0)
 		return r;
-	r = nlu_transact(ns, msg, NULL, NULL);
+	r = link_create(ns, msg, spec->name, &c);
 	if (r < 0)
 		return r;
 	log_debug("created bridge '%s'", spec->name);
-	return ret_ifindex ? link_ifindex(ns, spec->name, ret_ifindex) : 0;
+	return ret_ifindex ? link_created_ifindex(ns, spec->name, &c, ret_ifindex) : 0;
 }
 
 int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex)

@@ -5,6 +5,7 @@
 
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <string.h>
 #include <sys/random.h>
 
 int berth_link_delete(struct berth_netns *ns, int ifindex)
@@ -18,6 +19,22 @@ int berth_link_delete(struct berth_netns *ns, int ifindex)
 		return r;
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
+	return nlu_transact(ns, msg, NULL, NULL);
+}
+
+int berth_link_delete_by_name(struct berth_netns *ns, const char *name)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct ifinfomsg *ifi;
+	if (!name || !*name || strlen(name) >= IFNAMSIZ)
+		return -EINVAL;
+	int r = nlu_msg_new(RTM_DELLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
+	if (r < 0)
+		return r;
+	ifi->ifi_family = AF_UNSPEC;
+	r = nlu_put_string(msg, IFLA_IFNAME, name);
+	if (r < 0)
+		return r;
 	return nlu_transact(ns, msg, NULL, NULL);
 }
 

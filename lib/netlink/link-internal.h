@@ -5,6 +5,7 @@
  *   link.c         lookups, simple changes, dumps of the link table
  *   link-delete.c  deletion, one link or a link group
  *   link-msg.c     the RTM_NEWLINK builders (shared by the creates and the unit tests)
+ *   link-create.c  the RTM_NEWLINK transaction and the new link's ifindex
  *   bridge.c       bridges (create, VLAN filtering, port VLAN)
  *   veth.c         veth pairs
  *   sublink.c      macvlan, ipvlan, vlan and vrf devices
@@ -17,6 +18,8 @@
 
 /* --- link.c --------------------------------------------------------------- */
 
+/* An RTM_NEWLINK message (a dump entry or an echo) -> info; -EBADMSG when malformed. */
+int link_parse(const struct nlmsghdr *h, struct berth_link_info *ret);
 /* The ifindex of link `name` in ns (one RTM_GETLINK). */
 int link_ifindex(struct berth_netns *ns, const char *name, int *ret);
 /*
@@ -29,7 +32,7 @@ int link_dump(struct berth_netns *ns, int master, void (*cb)(struct nlattr **tb,
 
 /* --- link-msg.c ------------------------------------------------------------ */
 
-/* RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL and IFLA_IFNAME; ret_ifi may be NULL. */
+/* RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL|NLM_F_ECHO and IFLA_IFNAME; ret_ifi may be NULL. */
 int link_newlink_new(const char *name, struct nl_msg **ret, struct ifinfomsg **ret_ifi);
 /* IFLA_MTU when mtu > 0, IFLA_ADDRESS when mac != NULL. */
 int link_put_mtu_mac(struct nl_msg *msg, unsigned mtu, const uint8_t *mac);
@@ -57,3 +60,28 @@ int link_build_sublink(enum link_sublink_kind kind, const struct berth_sublink_s
 		       struct nl_msg **ret);
 int link_build_vlan(const char *name, int parent_ifindex, uint16_t vid, struct nl_msg **ret);
 int link_build_vrf(const char *name, uint32_t table, struct nl_msg **ret);
+
+/* --- link-create.c ---------------------------------------------------------- */
+
+/* What the kernel said about a link it created (link-create.c explains when). */
+struct link_created {
+	bool echoed;                 /* the kernel echoed the new link's RTM_NEWLINK */
+	struct berth_link_info info; /* from the echo */
+	int link;                    /* its IFLA_LINK (a veth's peer ifindex), 0 if none */
+};
+/*
+ * Send the RTM_NEWLINK msg (built with link_newlink_new, so NLM_F_ECHO is set)
+ * and collect the echo of the link named `name`, if the kernel sends one.
+ * Returns the kernel's errno: on success the link exists.
+ */
+int link_create(struct berth_netns *ns, struct nl_msg *msg, const char *name,
+		struct link_created *ret);
+/*
+ * The ifindex of the link just created as `name` in `where`: from the echo,
+ * else looked up. If the lookup fails, the link is deleted by name and the
+ * lookup's error returned; -ENOTRECOVERABLE if the deletion failed as well.
+ */
+int link_created_ifindex(struct berth_netns *where, const char *name,
+			 const struct link_created *created, int *ret_ifindex);
+/* Delete the link just created as `name` after a later step failed: err, or -ENOTRECOVERABLE. */
+int link_undo_create(struct berth_netns *where, const char *name, int err);

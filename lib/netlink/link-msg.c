@@ -23,7 +23,9 @@ int link_newlink_new(const char *name, struct nl_msg **ret, struct ifinfomsg **r
 
 	if (!name || !*name || strlen(name) >= IFNAMSIZ)
 		return -EINVAL;
-	int r = nlu_msg_new(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi), &msg, (void **)&ifi);
+	/* NLM_F_ECHO: the kernel's answer names the new link's ifindex (link-create.c). */
+	int r = nlu_msg_new(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, sizeof(*ifi), &msg,
+			    (void **)&ifi);
 	if (r < 0)
 		return r;
 	ifi->ifi_family = AF_UNSPEC;
@@ -249,7 +251,9 @@ int link_build_sublink(enum link_sublink_kind kind, const struct berth_sublink_s
 	struct nlattr *info, *data;
 	int r;
 
-	if (!spec || spec->mode < 0 || spec->mode >= (macvlan ? _BERTH_MACVLAN_MAX : _BERTH_IPVLAN_MAX))
+	int n_modes = macvlan ? _BERTH_MACVLAN_MAX : _BERTH_IPVLAN_MAX;
+
+	if (!spec || spec->mode < 0 || spec->mode >= n_modes)
 		return -EINVAL;
 	/* ipvlan devices share the parent's MAC: spec->mac is not sent. */
 	r = sublink_begin(spec, macvlan ? spec->mac : NULL, &msg);

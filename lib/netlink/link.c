@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static int parse_link(const struct nlmsghdr *h, struct berth_link_info *ret)
+int link_parse(const struct nlmsghdr *h, struct berth_link_info *ret)
 {
 	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
 		return -EBADMSG;
@@ -44,7 +44,7 @@ static int parse_link(const struct nlmsghdr *h, struct berth_link_info *ret)
 
 static int get_link_cb(const struct nlmsghdr *h, void *userdata)
 {
-	return parse_link(h, userdata);
+	return link_parse(h, userdata);
 }
 
 /* One RTM_GETLINK by name (ifindex 0) or by index. */
@@ -298,8 +298,8 @@ static int count_ports_max_once(struct berth_netns *ns, int master_ifindex, int 
 			struct nlattr *tb[IFLA_MAX + 1];
 			uint32_t master;
 			nlu_parse_attrs(h, sizeof(struct ifinfomsg), tb, IFLA_MAX);
-			if (nlu_attr_u32(tb[IFLA_MASTER], &master) && master == (uint32_t)master_ifindex &&
-			    ++count >= max)
+			if (nlu_attr_u32(tb[IFLA_MASTER], &master) &&
+			    master == (uint32_t)master_ifindex && ++count >= max)
 				return count; /* enough: closing the socket ends the dump */
 		}
 	}

@@ -83,6 +83,8 @@ int berth_link_set_mtu(struct berth_netns *ns, int ifindex, unsigned mtu);
 int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name);
 /* Delete a link; -ENODEV when it is already gone. Errors are the kernel's errno, unchanged. */
 int berth_link_delete(struct berth_netns *ns, int ifindex);
+/* The same by name (RTM_DELLINK with IFLA_IFNAME): -ENODEV when there is no such link. */
+int berth_link_delete_by_name(struct berth_netns *ns, const char *name);
 /*
  * Like berth_link_count_ports(), but stops counting at `max` (returns at most
  * max): the dump runs on a private socket that is closed once the answer is
@@ -103,6 +105,27 @@ int berth_link_delete_many(struct berth_netns *ns, const int *ifindexes, size_t 
  * cost does not depend on unrelated links where the kernel supports it).
  */
 int berth_link_count_ports(struct berth_netns *ns, int master_ifindex);
+
+/*
+ * Creating links (berth_bridge_create, berth_veth_create, berth_*vlan_create,
+ * berth_vrf_create): one RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL|NLM_F_ECHO.
+ *
+ * - An error from the kernel's answer to it (-EEXIST, -ENODEV for a missing
+ *   parent, -EOPNOTSUPP for a missing kind, ...) means nothing was created.
+ * - Success means the link exists, and the ifindexes asked for are the ones
+ *   the kernel gave it. They come from the kernel's echo of the new link
+ *   where the kernel sends one (>= 6.2, link created in the namespace of the
+ *   request), else from a lookup by name in the link's namespace
+ *   (lib/netlink/link-create.c has the details).
+ * - If that lookup fails, the link is deleted again by name and the lookup's
+ *   error is returned: nothing is left behind. Only when that deletion fails
+ *   as well the function returns -ENOTRECOVERABLE: the link then exists
+ *   under the name it was created with (spec->name in spec->target_ns, or in
+ *   ns when there is none; for a veth, the host end's name in ns, which is
+ *   then written to ret_host_name as well), and the caller records it by that
+ *   name for its undo log (berth_link_delete_by_name).
+ * - Without an ifindex asked for (ret_ifindex NULL) no lookup is made.
+ */
 
 struct berth_bridge_spec {
 	const char *name;
@@ -131,7 +154,9 @@ struct berth_veth_spec {
  * One RTM_NEWLINK request: host end (enslaved, up) in ns, the peer created
  * directly in peer_ns. -EEXIST when either name is taken; which one is
  * reported in *ret_conflict_peer (true = the peer's name) when non-NULL.
- * ret_host_name receives the host end's name (>= 16 bytes).
+ * ret_host_name receives the host end's name (>= 16 bytes), on success and
+ * on -ENOTRECOVERABLE (see "Creating links" above). The peer's ifindex is the
+ * echo's IFLA_LINK where there is an echo.
  */
 int berth_veth_create(struct berth_netns *ns, const struct berth_veth_spec *spec,
 		      int *ret_host_ifindex, char *ret_host_name, int *ret_peer_ifindex,

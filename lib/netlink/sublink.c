@@ -5,6 +5,22 @@
 
 #include <string.h>
 
+/*
+ * Send msg creating link `name` in `where` and learn its ifindex. A link born
+ * in another namespace is never echoed to us (link-create.c): looked up there.
+ */
+static int create_and_index(struct berth_netns *ns, struct nl_msg *msg, struct berth_netns *where,
+			    const char *name, int *ret_ifindex)
+{
+	struct link_created c;
+	int r = link_create(ns, msg, name, &c);
+	if (r < 0)
+		return r;
+	if (!berth_netns_same(ns, where))
+		c.echoed = false;
+	return ret_ifindex ? link_created_ifindex(where, name, &c, ret_ifindex) : 0;
+}
+
 static int create_sublink(struct berth_netns *ns, const struct berth_sublink_spec *spec,
 			  enum link_sublink_kind kind, int *ret_ifindex)
 {
@@ -12,12 +28,8 @@ static int create_sublink(struct berth_netns *ns, const struct berth_sublink_spe
 	int r = link_build_sublink(kind, spec, &msg);
 	if (r < 0)
 		return r;
-	r = nlu_transact(ns, msg, NULL, NULL);
-	if (r < 0)
-		return r;
-	if (!ret_ifindex)
-		return 0;
-	return link_ifindex(spec->target_ns ? spec->target_ns : ns, spec->name, ret_ifindex);
+	return create_and_index(ns, msg, spec->target_ns ? spec->target_ns : ns, spec->name,
+				ret_ifindex);
 }
 
 int berth_macvlan_create(struct berth_netns *ns, const struct berth_sublink_spec *spec,
@@ -39,10 +51,7 @@ int berth_vlan_create(struct berth_netns *ns, const char *name, int parent_ifind
 	int r = link_build_vlan(name, parent_ifindex, vid, &msg);
 	if (r < 0)
 		return r;
-	r = nlu_transact(ns, msg, NULL, NULL);
-	if (r < 0)
-		return r;
-	return ret_ifindex ? link_ifindex(ns, name, ret_ifindex) : 0;
+	return create_and_index(ns, msg, ns, name, ret_ifindex);
 }
 
 int berth_vrf_create(struct berth_netns *ns, const char *name, uint32_t table, int *ret_ifindex)
@@ -51,10 +60,7 @@ int berth_vrf_create(struct berth_netns *ns, const char *name, uint32_t table, i
 	int r = link_build_vrf(name, table, &msg);
 	if (r < 0)
 		return r;
-	r = nlu_transact(ns, msg, NULL, NULL);
-	if (r < 0)
-		return r;
-	return ret_ifindex ? link_ifindex(ns, name, ret_ifindex) : 0;
+	return create_and_index(ns, msg, ns, name, ret_ifindex);
 }
 
 /* --- mode strings ------------------------------------------------------------------- */

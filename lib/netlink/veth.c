@@ -13,6 +13,7 @@ int berth_veth_create(struct berth_netns *ns, const struct berth_veth_spec *spec
 		      int *ret_host_ifindex, char *ret_host_name, int *ret_peer_ifindex,
 		      bool *ret_conflict_peer)
 {
+	struct link_created c;
 	char name[IFNAMSIZ];
 	int r;
 
@@ -35,7 +36,7 @@ int berth_veth_create(struct berth_netns *ns, const struct berth_veth_spec *spec
 		r = link_build_veth(spec, name, &msg);
 		if (r < 0)
 			return r;
-		r = nlu_transact(ns, msg, NULL, NULL);
+		r = link_create(ns, msg, name, &c);
 		if (r != -EEXIST)
 			break;
 
@@ -50,22 +51,28 @@ int berth_veth_create(struct berth_netns *ns, const struct berth_veth_spec *spec
 	if (r < 0)
 		return r;
 	log_debug("created veth '%s' with peer '%s'", name, spec->peer_name);
+	/* From here on the pair exists: its name is reported whatever happens. */
+	if (ret_host_name)
+		memcpy(ret_host_name, name, strlen(name) + 1);
 
 	int host_ifindex = 0, peer_ifindex = 0;
 	if (ret_host_ifindex) {
-		r = link_ifindex(ns, name, &host_ifindex);
+		r = link_created_ifindex(ns, name, &c, &host_ifindex);
 		if (r < 0)
 			return r;
 	}
 	if (ret_peer_ifindex) {
-		r = link_ifindex(spec->peer_ns, spec->peer_name, &peer_ifindex);
-		if (r < 0)
-			return r;
+		if (c.echoed && c.link > 0)
+			peer_ifindex = c.link; /* IFLA_LINK: the peer's index in its namespace */
+		else {
+			r = link_ifindex(spec->peer_ns, spec->peer_name, &peer_ifindex);
+			if (r < 0)
+				/* Deleting the host end deletes the pair. */
+				return link_undo_create(ns, name, r);
+		}
 	}
 	if (ret_host_ifindex)
 		*ret_host_ifindex = host_ifindex;
-	if (ret_host_name)
-		memcpy(ret_host_name, name, strlen(name) + 1);
 	if (ret_peer_ifindex)
 		*ret_peer_ifindex = peer_ifindex;
 	if (ret_conflict_peer)

@@ -26,6 +26,10 @@
 
 #include "net/ipaddr.h"
 #include "netlink/netlink.h"
+/* Internal, for checking where the create functions get their ifindexes from. */
+#include "netlink/link-internal.h"
+
+#include <sys/utsname.h>
 
 struct world {
 	struct berth_netns *a, *b;
@@ -558,6 +562,122 @@ static void test_vlan_vrf(void **state)
 		SKIP_TEST();
 }
 
+/* --- ifindexes of created links -------------------------------------------------------- */
+
+/* Kernels >= 6.2 echo RTM_NEWLINK to the requester with NLM_F_ECHO. */
+static bool kernel_echoes_newlink(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 2);
+}
+
+/* The index a create returned is the one a lookup by name finds. */
+static void assert_index_is(struct berth_netns *ns, const char *name, int ifindex)
+{
+	struct berth_link_info li;
+	assert_true(ifindex > 0);
+	assert_int_equal(berth_link_get(ns, name, &li), 0);
+	assert_int_equal(li.ifindex, ifindex);
+}
+
+static void test_create_ifindex(void **state)
+{
+	require_world();
+	bool echo = kernel_echoes_newlink();
+	struct link_created c;
+	int idx = 0, host = 0, peer = 0, r;
+
+	print_message("# kernel %s the new link (NLM_F_ECHO)\n", echo ? "echoes" : "does not echo");
+
+	/* bridge: the public function, then the transaction underneath it */
+	struct berth_bridge_spec br = { .name = "ixbr0" };
+	assert_int_equal(berth_bridge_create(W.a, &br, &idx), 0);
+	assert_index_is(W.a, "ixbr0", idx);
+	assert_int_equal(berth_link_delete_by_name(W.a, "ixbr0"), 0);
+	assert_int_equal(berth_link_delete_by_name(W.a, "ixbr0"), -ENODEV);
+	{
+		_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+		assert_int_equal(link_build_bridge(&br, &msg), 0);
+		assert_int_equal(link_create(W.a, msg, "ixbr0", &c), 0);
+		assert_int_equal(c.echoed, echo);
+		if (echo) {
+			assert_index_is(W.a, "ixbr0", c.info.ifindex);
+			assert_string_equal(c.info.kind, "bridge");
+		}
+		/* undo after a failed later step: the link goes, the error stays */
+		assert_int_equal(link_undo_create(W.a, "ixbr0", -EIO), -EIO);
+		assert_int_equal(berth_link_get(W.a, "ixbr0", NULL), -ENODEV);
+	}
+
+	/* veth, peer in another namespace (IFLA_LINK + IFLA_LINK_NETNSID in the echo) */
+	struct berth_veth_spec vs = { .host_name = "ixv-h", .peer_name = "ixv-c", .peer_ns = W.b };
+	assert_int_equal(berth_veth_create(W.a, &vs, &host, NULL, &peer, NULL), 0);
+	assert_index_is(W.a, "ixv-h", host);
+	assert_index_is(W.b, "ixv-c", peer);
+	assert_int_equal(berth_link_delete(W.a, host), 0);
+	{
+		_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+		assert_int_equal(link_build_veth(&vs, "ixv-h", &msg), 0);
+		assert_int_equal(link_create(W.a, msg, "ixv-h", &c), 0);
+		assert_int_equal(c.echoed, echo);
+		if (echo) {
+			assert_index_is(W.a, "ixv-h", c.info.ifindex);
+			assert_index_is(W.b, "ixv-c", c.link);
+		}
+		assert_int_equal(berth_link_delete_by_name(W.a, "ixv-h"), 0);
+		assert_int_equal(berth_link_get(W.b, "ixv-c", NULL), -ENODEV);
+	}
+
+	/* veth, both ends here; this pair is the macvlan parent below */
+	vs.peer_ns = W.a;
+	assert_int_equal(berth_veth_create(W.a, &vs, &host, NULL, &peer, NULL), 0);
+	assert_index_is(W.a, "ixv-h", host);
+	assert_index_is(W.a, "ixv-c", peer);
+
+	/* macvlan here (echoed) and born in B (looked up there) */
+	struct berth_sublink_spec mv = { .name = "ixmv0", .parent_ifindex = host,
+					 .mode = BERTH_MACVLAN_BRIDGE };
+	r = berth_macvlan_create(W.a, &mv, &idx);
+	if (!not_supported(r, "macvlan")) {
+		assert_int_equal(r, 0);
+		assert_index_is(W.a, "ixmv0", idx);
+		mv.name = "ixmv1";
+		mv.target_ns = W.b;
+		assert_int_equal(berth_macvlan_create(W.a, &mv, &idx), 0);
+		assert_index_is(W.b, "ixmv1", idx);
+		assert_int_equal(berth_link_get(W.a, "ixmv1", NULL), -ENODEV);
+	}
+
+	/* the kinds this kernel may lack */
+	struct berth_sublink_spec iv = { .name = "ixiv0", .parent_ifindex = peer,
+					 .mode = BERTH_IPVLAN_L2 };
+	r = berth_ipvlan_create(W.a, &iv, &idx);
+	if (!not_supported(r, "ipvlan")) {
+		assert_int_equal(r, 0);
+		assert_index_is(W.a, "ixiv0", idx);
+	}
+	r = berth_vlan_create(W.a, "ixv-c.7", peer, 7, &idx);
+	if (!not_supported(r, "802.1q vlan")) {
+		assert_int_equal(r, 0);
+		assert_index_is(W.a, "ixv-c.7", idx);
+	}
+	r = berth_vrf_create(W.a, "ixvrf0", 1007, &idx);
+	if (!not_supported(r, "vrf")) {
+		assert_int_equal(r, 0);
+		assert_index_is(W.a, "ixvrf0", idx);
+		assert_int_equal(berth_link_delete(W.a, idx), 0);
+	}
+
+	/* the pair takes its sub-links with it */
+	assert_int_equal(berth_link_delete(W.a, host), 0);
+	assert_int_equal(berth_link_get(W.a, "ixmv0", NULL), -ENODEV);
+	assert_int_equal(berth_link_get(W.b, "ixmv1", NULL), -ENODEV);
+	assert_true(thread_in_a());
+}
+
 int main(void)
 {
 	const char *out = getenv("CMOCKA_MESSAGE_OUTPUT");
@@ -576,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_rename_mtu),
 		cmocka_unit_test(test_macvlan),
 		cmocka_unit_test(test_vlan_vrf),
+		cmocka_unit_test(test_create_ifindex),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -491,6 +491,46 @@ static void test_route_types(void **state)
 	assert_int_equal(berth_route_build(&nofamily, &buf, &len), -EINVAL);
 }
 
+/*
+ * Every create asks for NLM_F_ECHO, so that the kernel's answer carries the
+ * new link's ifindex (lib/netlink/link-create.c), beside CREATE|EXCL.
+ */
+static void assert_create_flags(void *buf, size_t len)
+{
+	const struct nlmsghdr *h = buf;
+	assert_true(len >= sizeof(*h));
+	assert_int_equal(h->nlmsg_type, RTM_NEWLINK);
+	assert_int_equal(h->nlmsg_flags,
+			 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO);
+	free(buf);
+}
+
+static void test_create_flags_echo(void **state)
+{
+	(void)state;
+	void *buf;
+	size_t len;
+
+	struct berth_bridge_spec br = { .name = "br0" };
+	assert_int_equal(berth_link_build_bridge(&br, &buf, &len), 0);
+	assert_create_flags(buf, len);
+
+	struct berth_veth_spec vs = { .host_name = "veth0", .peer_name = "eth0" };
+	assert_int_equal(berth_link_build_veth(&vs, &buf, &len), 0);
+	assert_create_flags(buf, len);
+
+	struct berth_sublink_spec mv = { .name = "mv0", .parent_ifindex = 2 };
+	assert_int_equal(berth_link_build_macvlan(&mv, &buf, &len), 0);
+	assert_create_flags(buf, len);
+	assert_int_equal(berth_link_build_ipvlan(&mv, &buf, &len), 0);
+	assert_create_flags(buf, len);
+
+	assert_int_equal(berth_link_build_vlan("eth0.5", 2, 5, &buf, &len), 0);
+	assert_create_flags(buf, len);
+	assert_int_equal(berth_link_build_vrf("vrf0", 10, &buf, &len), 0);
+	assert_create_flags(buf, len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_vrf),
 		cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_veth),
+		cmocka_unit_test(test_create_flags_echo),
 		cmocka_unit_test(test_route_default_v4),
 		cmocka_unit_test(test_route_v6),
 		cmocka_unit_test(test_route_types),
