@@ -8,6 +8,7 @@
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <string.h>
 
 int berth_bridge_create(struct berth_netns *ns, const struct berth_bridge_spec *spec,
 			int *ret_ifindex)
@@ -22,6 +23,65 @@ int berth_bridge_create(struct berth_netns *ns, const struct berth_bridge_spec *
 		return r;
 	log_debug("created bridge '%s'", spec->name);
 	return ret_ifindex ? link_created_ifindex(ns, spec->name, &c, ret_ifindex) : 0;
+}
+
+int berth_bridge_ensure(struct berth_netns *ns, const struct berth_bridge_spec *spec,
+			struct berth_link_info *ret_info, bool *ret_created)
+{
+	struct berth_link_info info;
+	int r;
+
+	if (!spec)
+		return -EINVAL;
+	/*
+	 * Create, or find what holds the name. A link found by name and gone
+	 * before we look (deleted by someone else) means: try creating again.
+	 * Bounded: each round needs a concurrent create and delete to repeat.
+	 */
+	for (unsigned attempt = 0; attempt < 8; attempt++) {
+		_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+		struct link_created c;
+
+		r = link_build_bridge(spec, &msg);
+		if (r < 0)
+			return r;
+		r = link_create(ns, msg, spec->name, &c);
+		if (r >= 0) {
+			log_debug("created bridge '%s'", spec->name);
+			if (c.echoed)
+				info = c.info;
+			else {
+				r = berth_link_get(ns, spec->name, &info);
+				if (r < 0)
+					return link_undo_create(ns, spec->name, r);
+			}
+			if (ret_info)
+				*ret_info = info;
+			if (ret_created)
+				*ret_created = true;
+			return 0;
+		}
+		if (r != -EEXIST)
+			return r;
+
+		r = berth_link_get(ns, spec->name, &info);
+		if (r == -ENODEV)
+			continue; /* gone again: create it ourselves */
+		if (r < 0)
+			return r;
+		if (!streq(info.kind, "bridge")) {
+			log_debug("'%s' exists and is not a bridge (kind '%s')", spec->name, info.kind);
+			if (ret_info)
+				*ret_info = info;
+			return -EEXIST;
+		}
+		if (ret_info)
+			*ret_info = info;
+		if (ret_created)
+			*ret_created = false;
+		return 0;
+	}
+	return -EAGAIN;
 }
 
 int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex)

@@ -137,6 +137,21 @@ struct berth_bridge_spec {
 /* Create (and unless spec->down, set up) a bridge; -EEXIST when the name is taken. */
 int berth_bridge_create(struct berth_netns *ns, const struct berth_bridge_spec *spec,
 			int *ret_ifindex);
+/*
+ * Make sure bridge spec->name exists in ns, without a check-then-create race:
+ * create it (as berth_bridge_create) or, when the name is taken (-EEXIST,
+ * e.g. another process created it at the same moment), adopt the existing
+ * link if it is a bridge. The adopted bridge is left as it is (spec's mtu,
+ * down, vlan_filtering, vrf are applied only to a bridge created here).
+ * *ret_info (may be NULL) describes the bridge, *ret_created (may be NULL)
+ * says whether this call created it. -EEXIST when the name belongs to a
+ * link that is not a bridge: then *ret_info describes that link (its kind
+ * in ret_info->kind, "" for a plain device). -EAGAIN if the name kept
+ * appearing and vanishing (8 rounds). Otherwise as berth_bridge_create
+ * ("Creating links" above).
+ */
+int berth_bridge_ensure(struct berth_netns *ns, const struct berth_bridge_spec *spec,
+			struct berth_link_info *ret_info, bool *ret_created);
 /* Set vlan_filtering=1 on an existing bridge. */
 int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex);
 /* Bridge port VLAN: PVID + untagged `vid` on port ifindex (self=false). */

@@ -29,7 +29,10 @@
 /* Internal, for checking where the create functions get their ifindexes from. */
 #include "netlink/link-internal.h"
 
+#include <poll.h>
+#include <signal.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 struct world {
 	struct berth_netns *a, *b;
@@ -678,6 +681,118 @@ static void test_create_ifindex(void **state)
 	assert_true(thread_in_a());
 }
 
+/* --- berth_bridge_ensure -------------------------------------------------------------- */
+
+struct ensure_result {
+	int r;
+	int created;
+	int ifindex;
+};
+
+/*
+ * Child: its own handle on namespace A (the parent's socket is not shared),
+ * wait for the start signal (the start pipe closing), ensure, report.
+ */
+static void ensure_child(int start_fd, int result_fd)
+{
+	struct ensure_result res = { .r = -EIO };
+	struct berth_netns *ns = NULL;
+	struct berth_link_info info;
+	struct berth_bridge_spec br = { .name = "ensbr0" };
+	bool created = false;
+	char c;
+
+	struct pollfd p = { .fd = start_fd, .events = POLLIN };
+	if (berth_netns_open_current(&ns) >= 0 && poll(&p, 1, 10000) == 1 &&
+	    read(start_fd, &c, 1) == 0 /* EOF: go */) {
+		res.r = berth_bridge_ensure(ns, &br, &info, &created);
+		res.created = created;
+		res.ifindex = res.r >= 0 ? info.ifindex : 0;
+	}
+	if (write(result_fd, &res, sizeof(res)) != (ssize_t)sizeof(res))
+		res.r = -EIO; /* the parent sees the missing result */
+	berth_netns_free(ns);
+	_exit(0);
+}
+
+/* Read one result within 10 s. */
+static int read_result(int fd, struct ensure_result *ret)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 10000) != 1)
+		return -ETIMEDOUT;
+	return read(fd, ret, sizeof(*ret)) == (ssize_t)sizeof(*ret) ? 0 : -EIO;
+}
+
+static void test_bridge_ensure(void **state)
+{
+	require_world();
+	struct berth_bridge_spec br = { .name = "ensbr0", .mtu = 1450 };
+	struct berth_link_info info;
+	bool created = false;
+
+	/* alone: created, then adopted as it is */
+	assert_int_equal(berth_bridge_ensure(W.a, &br, &info, &created), 0);
+	assert_true(created);
+	assert_index_is(W.a, "ensbr0", info.ifindex);
+	assert_string_equal(info.kind, "bridge");
+	assert_int_equal(info.mtu, 1450);
+	int idx = info.ifindex;
+	br.mtu = 1400;
+	assert_int_equal(berth_bridge_ensure(W.a, &br, &info, &created), 0);
+	assert_false(created);
+	assert_int_equal(info.ifindex, idx);
+	assert_int_equal(info.mtu, 1450); /* not touched */
+	assert_int_equal(berth_link_delete(W.a, idx), 0);
+
+	/* the name taken by something else: -EEXIST and its kind */
+	int h, p;
+	make_pair("ensbr0", "ens-peer", W.a, &h, &p);
+	assert_int_equal(berth_bridge_ensure(W.a, &br, &info, &created), -EEXIST);
+	assert_string_equal(info.kind, "veth");
+	assert_int_equal(info.ifindex, h);
+	assert_int_equal(berth_link_delete(W.a, h), 0);
+
+	/* two processes at the same moment, 20 times: both succeed, one creates */
+	for (int round = 0; round < 20; round++) {
+		int start[2], result[2];
+		pid_t pid[2];
+		struct ensure_result res[2] = {};
+
+		assert_int_equal(pipe2(start, O_CLOEXEC), 0);
+		assert_int_equal(pipe2(result, O_CLOEXEC), 0);
+		for (int i = 0; i < 2; i++) {
+			pid[i] = fork();
+			assert_true(pid[i] >= 0);
+			if (pid[i] == 0) {
+				close(start[1]);
+				close(result[0]);
+				ensure_child(start[0], result[1]);
+			}
+		}
+		close(start[0]);
+		close(result[1]);
+		close(start[1]); /* both go */
+		int got = 0;
+		for (int i = 0; i < 2; i++)
+			got += read_result(result[0], &res[i]) == 0;
+		close(result[0]);
+		for (int i = 0; i < 2; i++) {
+			if (got < 2)
+				kill(pid[i], SIGKILL);
+			assert_int_equal(waitpid(pid[i], NULL, 0), pid[i]);
+		}
+		assert_int_equal(got, 2);
+		assert_int_equal(res[0].r, 0);
+		assert_int_equal(res[1].r, 0);
+		assert_int_equal(res[0].created + res[1].created, 1);
+		assert_int_equal(res[0].ifindex, res[1].ifindex);
+		assert_index_is(W.a, "ensbr0", res[0].ifindex);
+		assert_int_equal(berth_link_delete(W.a, res[0].ifindex), 0);
+	}
+	assert_true(thread_in_a());
+}
+
 int main(void)
 {
 	const char *out = getenv("CMOCKA_MESSAGE_OUTPUT");
@@ -697,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_macvlan),
 		cmocka_unit_test(test_vlan_vrf),
 		cmocka_unit_test(test_create_ifindex),
+		cmocka_unit_test(test_bridge_ensure),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
