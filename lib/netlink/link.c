@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Links: lookups by name or index, simple state changes (up, MTU, name), and
- * dumps of the link table (port counts). Creation lives in bridge.c, veth.c
- * and sublink.c, the RTM_NEWLINK builders in link-msg.c, deletion in
- * link-delete.c.
+ * Links: lookups by name or index, simple state changes (up, MTU, name, IPv4
+ * settings), and dumps of the link table (port counts). Creation lives in
+ * bridge.c, veth.c and sublink.c, the RTM_NEWLINK builders in link-msg.c,
+ * deletion in link-delete.c.
  */
 #include "nl-util.h"
 #include "link-internal.h"
@@ -12,6 +12,7 @@
 
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,58 @@ int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name)
 	if (r < 0)
 		return r;
 	return nlu_transact(ns, msg, NULL, NULL);
+}
+
+static int inet_conf_msg(int ifindex, const struct berth_inet_conf_kv *kv, size_t n,
+			 struct nl_msg **ret)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct nlattr *af_spec, *inet, *conf;
+	struct ifinfomsg *ifi;
+
+	if ((n > 0 && !kv) || n > BERTH_INET_CONF_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (kv[i].key < 1 || kv[i].key > IPV4_DEVCONF_MAX)
+			return -EINVAL;
+	int r = setlink_new(ifindex, &msg, &ifi);
+	if (r < 0)
+		return r;
+	af_spec = nlu_nest_start(msg, IFLA_AF_SPEC);
+	inet = af_spec ? nlu_nest_start(msg, AF_INET) : NULL;
+	conf = inet ? nlu_nest_start(msg, IFLA_INET_CONF) : NULL;
+	if (!conf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r = nlu_put_u32(msg, kv[i].key, kv[i].value);
+		if (r < 0)
+			return r;
+	}
+	if ((r = nlu_nest_end(msg, conf)) < 0 || (r = nlu_nest_end(msg, inet)) < 0 ||
+	    (r = nlu_nest_end(msg, af_spec)) < 0)
+		return r;
+	*ret = TAKE_PTR(msg);
+	return 0;
+}
+
+int berth_link_set_inet_conf(struct berth_netns *ns, int ifindex,
+			     const struct berth_inet_conf_kv *kv, size_t n)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	int r = inet_conf_msg(ifindex, kv, n, &msg);
+	if (r < 0)
+		return r;
+	return nlu_transact(ns, msg, NULL, NULL);
+}
+
+int berth_link_build_inet_conf(int ifindex, const struct berth_inet_conf_kv *kv, size_t n,
+			       void **ret_buf, size_t *ret_len)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	int r = inet_conf_msg(ifindex, kv, n, &msg);
+	if (r < 0)
+		return r;
+	return nlu_msg_copy(msg, ret_buf, ret_len);
 }
 
 struct link_dump_ctx {

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct nl_sock;
@@ -83,6 +84,28 @@ int berth_link_set_mtu(struct berth_netns *ns, int ifindex, unsigned mtu);
 int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name);
 /* Delete a link; -ENODEV when it is already gone. Errors are the kernel's errno, unchanged. */
 int berth_link_delete(struct berth_netns *ns, int ifindex);
+/*
+ * Per-interface IPv4 settings (the net/ipv4/conf/<ifname>/ sysctls) over
+ * netlink: one RTM_SETLINK with IFLA_AF_SPEC -> AF_INET -> IFLA_INET_CONF,
+ * so no namespace switch and no /proc/sys file. key is an IPV4_DEVCONF_*
+ * value of <linux/ip.h> (IPV4_DEVCONF_FORWARDING, _RP_FILTER, _ARP_NOTIFY,
+ * _ROUTE_LOCALNET, ...), which is the attribute type; the kernel stores it at
+ * index key - 1. At most BERTH_INET_CONF_MAX entries; -EINVAL for a key
+ * outside 1..IPV4_DEVCONF_MAX. Unlike a write to /proc/sys, it skips the side
+ * effects the sysctl handler adds (netconf notifications, the route cache
+ * flush when route_localnet or accept_local is turned off, LRO disabled when
+ * forwarding is turned on): meant for links berth has just created.
+ */
+struct berth_inet_conf_kv {
+	int key;        /* IPV4_DEVCONF_* */
+	uint32_t value;
+};
+#define BERTH_INET_CONF_MAX 64
+int berth_link_set_inet_conf(struct berth_netns *ns, int ifindex,
+			     const struct berth_inet_conf_kv *kv, size_t n);
+/* The message berth_link_set_inet_conf sends (unit tests). */
+int berth_link_build_inet_conf(int ifindex, const struct berth_inet_conf_kv *kv, size_t n,
+			       void **ret_buf, size_t *ret_len);
 /* The same by name (RTM_DELLINK with IFLA_IFNAME): -ENODEV when there is no such link. */
 int berth_link_delete_by_name(struct berth_netns *ns, const char *name);
 /*

@@ -16,6 +16,7 @@
 #include <libnl3/netlink/netlink.h>
 #include <netlink/socket.h>
 #include <linux/if.h>
+#include <linux/ip.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -793,6 +794,53 @@ static void test_bridge_ensure(void **state)
 	assert_true(thread_in_a());
 }
 
+/* --- IPv4 interface settings over netlink -------------------------------------------- */
+
+static void assert_sysctl(struct berth_netns *ns, const char *ifname, const char *key,
+			  const char *want)
+{
+	char path[128], val[32];
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/%s", ifname, key);
+	assert_int_equal(berth_sysctl_get(ns, path, val, sizeof(val)), 0);
+	assert_string_equal(val, want);
+}
+
+static void test_inet_conf(void **state)
+{
+	require_world();
+	int h, p;
+	const struct berth_inet_conf_kv kv[] = {
+		{ IPV4_DEVCONF_ARP_NOTIFY, 1 },
+		{ IPV4_DEVCONF_RP_FILTER, 2 },
+		{ IPV4_DEVCONF_FORWARDING, 1 },
+		{ IPV4_DEVCONF_ROUTE_LOCALNET, 1 },
+	};
+
+	make_pair("ic-h", "ic-c", W.b, &h, &p);
+	assert_sysctl(W.a, "ic-h", "arp_notify", "0");
+	assert_int_equal(berth_link_set_inet_conf(W.a, h, kv, 4), 0);
+	assert_sysctl(W.a, "ic-h", "arp_notify", "1");
+	assert_sysctl(W.a, "ic-h", "rp_filter", "2");
+	assert_sysctl(W.a, "ic-h", "forwarding", "1");
+	assert_sysctl(W.a, "ic-h", "route_localnet", "1");
+
+	/* the container end, through B's socket; A's ends untouched by it */
+	const struct berth_inet_conf_kv off = { IPV4_DEVCONF_ARP_NOTIFY, 0 };
+	const struct berth_inet_conf_kv on = { IPV4_DEVCONF_RP_FILTER, 1 };
+	assert_int_equal(berth_link_set_inet_conf(W.b, p, &on, 1), 0);
+	assert_sysctl(W.b, "ic-c", "rp_filter", "1");
+	assert_sysctl(W.a, "ic-h", "rp_filter", "2");
+	assert_int_equal(berth_link_set_inet_conf(W.a, h, &off, 1), 0);
+	assert_sysctl(W.a, "ic-h", "arp_notify", "0");
+
+	/* nothing to set; a missing link */
+	assert_int_equal(berth_link_set_inet_conf(W.a, h, NULL, 0), 0);
+	assert_int_equal(berth_link_set_inet_conf(W.a, 999999, kv, 1), -ENODEV);
+
+	assert_int_equal(berth_link_delete(W.a, h), 0);
+	assert_true(thread_in_a());
+}
+
 int main(void)
 {
 	const char *out = getenv("CMOCKA_MESSAGE_OUTPUT");
@@ -813,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_vlan_vrf),
 		cmocka_unit_test(test_create_ifindex),
 		cmocka_unit_test(test_bridge_ensure),
+		cmocka_unit_test(test_inet_conf),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -12,6 +12,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stdlib.h>
@@ -531,6 +532,48 @@ static void test_create_flags_echo(void **state)
 	assert_create_flags(buf, len);
 }
 
+/* RTM_SETLINK ifindex, IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { key: u32 ... } } } */
+static void test_inet_conf(void **state)
+{
+	(void)state;
+	const struct berth_inet_conf_kv kv[] = {
+		{ IPV4_DEVCONF_ARP_NOTIFY, 1 },
+		{ IPV4_DEVCONF_RP_FILTER, 2 },
+		{ IPV4_DEVCONF_FORWARDING, 1 },
+		{ IPV4_DEVCONF_ROUTE_LOCALNET, 1 },
+	};
+	struct attrs msg, af, inet, conf;
+	void *buf;
+	size_t len;
+
+	assert_int_equal(berth_link_build_inet_conf(7, kv, 4, &buf, &len), 0);
+	parse_msg(buf, len, RTM_SETLINK, sizeof(struct ifinfomsg), &msg);
+	const struct nlmsghdr *h = buf;
+	assert_int_equal(h->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	assert_int_equal(ifi->ifi_family, AF_UNSPEC);
+	assert_int_equal(ifi->ifi_index, 7);
+	assert_int_equal(ifi->ifi_change, 0);
+	parse_nested(msg.tb[IFLA_AF_SPEC], &af);
+	parse_nested(af.tb[AF_INET], &inet);
+	assert_null(af.tb[AF_INET6]);
+	parse_nested(inet.tb[IFLA_INET_CONF], &conf);
+	assert_u32(conf.tb[IPV4_DEVCONF_ARP_NOTIFY], 1);
+	assert_u32(conf.tb[IPV4_DEVCONF_RP_FILTER], 2);
+	assert_u32(conf.tb[IPV4_DEVCONF_FORWARDING], 1);
+	assert_u32(conf.tb[IPV4_DEVCONF_ROUTE_LOCALNET], 1);
+	free(buf);
+
+	/* limits and bad input */
+	const struct berth_inet_conf_kv bad0 = { 0, 1 }, bad_max = { IPV4_DEVCONF_MAX + 1, 1 };
+	assert_int_equal(berth_link_build_inet_conf(7, &bad0, 1, &buf, &len), -EINVAL);
+	assert_int_equal(berth_link_build_inet_conf(7, &bad_max, 1, &buf, &len), -EINVAL);
+	assert_int_equal(berth_link_build_inet_conf(0, kv, 1, &buf, &len), -EINVAL);
+	assert_int_equal(berth_link_build_inet_conf(7, NULL, 1, &buf, &len), -EINVAL);
+	assert_int_equal(berth_link_build_inet_conf(7, kv, BERTH_INET_CONF_MAX + 1, &buf, &len),
+			 -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_veth),
 		cmocka_unit_test(test_create_flags_echo),
+		cmocka_unit_test(test_inet_conf),
 		cmocka_unit_test(test_route_default_v4),
 		cmocka_unit_test(test_route_v6),
 		cmocka_unit_test(test_route_types),
