@@ -25,14 +25,7 @@ int berth_link_delete(struct berth_netns *ns, int ifindex)
 int berth_link_delete_by_name(struct berth_netns *ns, const char *name)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct ifinfomsg *ifi;
-	if (!name || !*name || strlen(name) >= IFNAMSIZ)
-		return -EINVAL;
-	int r = nlu_msg_new(RTM_DELLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
-	if (r < 0)
-		return r;
-	ifi->ifi_family = AF_UNSPEC;
-	r = nlu_put_string(msg, IFLA_IFNAME, name);
+	int r = link_msg_by_name(RTM_DELLINK, 0, name, &msg, NULL);
 	if (r < 0)
 		return r;
 	return nlu_transact(ns, msg, NULL, NULL);

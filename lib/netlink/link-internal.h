@@ -32,6 +32,9 @@ int link_dump(struct berth_netns *ns, int master, void (*cb)(struct nlattr **tb,
 
 /* --- link-msg.c ------------------------------------------------------------ */
 
+/* A `type` message (flags added) for link `name`: ifinfomsg + IFLA_IFNAME; ret_ifi may be NULL. */
+int link_msg_by_name(int type, int flags, const char *name, struct nl_msg **ret,
+		     struct ifinfomsg **ret_ifi);
 /* RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL|NLM_F_ECHO and IFLA_IFNAME; ret_ifi may be NULL. */
 int link_newlink_new(const char *name, struct nl_msg **ret, struct ifinfomsg **ret_ifi);
 /* IFLA_MTU when mtu > 0, IFLA_ADDRESS when mac != NULL. */

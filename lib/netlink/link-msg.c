@@ -16,16 +16,15 @@
 #include <sys/random.h>
 
 
-int link_newlink_new(const char *name, struct nl_msg **ret, struct ifinfomsg **ret_ifi)
+int link_msg_by_name(int type, int flags, const char *name, struct nl_msg **ret,
+		     struct ifinfomsg **ret_ifi)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
 
 	if (!name || !*name || strlen(name) >= IFNAMSIZ)
 		return -EINVAL;
-	/* NLM_F_ECHO: the kernel's answer names the new link's ifindex (link-create.c). */
-	int r = nlu_msg_new(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, sizeof(*ifi), &msg,
-			    (void **)&ifi);
+	int r = nlu_msg_new(type, flags, sizeof(*ifi), &msg, (void **)&ifi);
 	if (r < 0)
 		return r;
 	ifi->ifi_family = AF_UNSPEC;
@@ -34,6 +33,38 @@ int link_newlink_new(const char *name, struct nl_msg **ret, struct ifinfomsg **r
 		return r;
 	if (ret_ifi)
 		*ret_ifi = ifi;
+	*ret = TAKE_PTR(msg);
+	return 0;
+}
+
+int link_newlink_new(const char *name, struct nl_msg **ret, struct ifinfomsg **ret_ifi)
+{
+	/* NLM_F_ECHO: the kernel's answer names the new link's ifindex (link-create.c). */
+	return link_msg_by_name(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO, name, ret,
+				ret_ifi);
+}
+
+/* A new device `name`: up when asked, IFLA_MTU when mtu > 0, IFLA_MASTER when master > 0. */
+static int newlink_device(const char *name, bool up, unsigned mtu, int master,
+			  struct nl_msg **ret)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct ifinfomsg *ifi;
+	int r = link_newlink_new(name, &msg, &ifi);
+	if (r < 0)
+		return r;
+	if (up) {
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+	}
+	r = link_put_mtu_mac(msg, mtu, NULL);
+	if (r < 0)
+		return r;
+	if (master > 0) {
+		r = nlu_put_u32(msg, IFLA_MASTER, (uint32_t)master);
+		if (r < 0)
+			return r;
+	}
 	*ret = TAKE_PTR(msg);
 	return 0;
 }
@@ -104,26 +135,13 @@ int link_put_bridge_info(struct nl_msg *msg, bool vlan_filtering)
 int link_build_bridge(const struct berth_bridge_spec *spec, struct nl_msg **ret)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct ifinfomsg *ifi;
 	int r;
 
 	if (!spec)
 		return -EINVAL;
-	r = link_newlink_new(spec->name, &msg, &ifi);
+	r = newlink_device(spec->name, !spec->down, spec->mtu, spec->vrf_ifindex, &msg);
 	if (r < 0)
 		return r;
-	if (!spec->down) {
-		ifi->ifi_flags = IFF_UP;
-		ifi->ifi_change = IFF_UP;
-	}
-	r = link_put_mtu_mac(msg, spec->mtu, NULL);
-	if (r < 0)
-		return r;
-	if (spec->vrf_ifindex > 0) {
-		r = nlu_put_u32(msg, IFLA_MASTER, (uint32_t)spec->vrf_ifindex);
-		if (r < 0)
-			return r;
-	}
 	r = link_put_bridge_info(msg, spec->vlan_filtering);
 	if (r < 0)
 		return r;
@@ -148,25 +166,15 @@ int link_build_veth(const struct berth_veth_spec *spec, const char *host_name,
 		    struct nl_msg **ret)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct ifinfomsg *ifi, *peer_ifi;
+	struct ifinfomsg *peer_ifi;
 	struct nlattr *info, *data, *peer;
 	int r;
 
 	if (!spec || !spec->peer_name || !*spec->peer_name || strlen(spec->peer_name) >= IFNAMSIZ)
 		return -EINVAL;
-	r = link_newlink_new(host_name, &msg, &ifi);
+	r = newlink_device(host_name, true, spec->mtu, spec->master_ifindex, &msg);
 	if (r < 0)
 		return r;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	r = link_put_mtu_mac(msg, spec->mtu, NULL);
-	if (r < 0)
-		return r;
-	if (spec->master_ifindex > 0) {
-		r = nlu_put_u32(msg, IFLA_MASTER, (uint32_t)spec->master_ifindex);
-		if (r < 0)
-			return r;
-	}
 	r = link_linkinfo_begin(msg, "veth", &info, &data);
 	if (r < 0)
 		return r;
