@@ -95,19 +95,21 @@ static int bridge_ensure(struct nv_op *op, const struct nv_network *n, struct be
 			 bool *ret_created, struct berth_error **reterr)
 {
 	const char *name = n->network_interface;
-	int r = berth_link_get(op->host, name, ret);
+	int r;
 
 	*ret_created = false;
-	if (r >= 0)
+	if (n->unmanaged) {
+		r = berth_link_get(op->host, name, ret);
+		if (r == -ENODEV)
+			return berth_error_set(reterr, ENODEV,
+					       "bridge interface %s does not exist (unmanaged mode: "
+					       "berth never creates it)",
+					       name);
+		if (r < 0)
+			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
+						 "get bridge interface %s", name);
 		return bridge_adopt(op, n, ret, reterr);
-	if (r != -ENODEV)
-		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "get bridge interface %s",
-					 name);
-	if (n->unmanaged)
-		return berth_error_set(reterr, ENODEV,
-				       "bridge interface %s does not exist (unmanaged mode: berth "
-				       "never creates it)",
-				       name);
+	}
 
 	struct berth_bridge_spec spec = {
 		.name = name,
@@ -127,19 +129,24 @@ static int bridge_ensure(struct nv_op *op, const struct nv_network *n, struct be
 		spec.vrf_ifindex = vrf.ifindex;
 	}
 
-	int ifindex;
-	r = berth_bridge_create(op->host, &spec, &ifindex);
-	if (r == -EEXIST) {
-		/* Another process created it between our look and our create: adopt it. */
-		r = berth_link_get(op->host, name, ret);
-		if (r < 0)
-			return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
-						 "get bridge interface %s", name);
-		log_debug("bridge %s appeared meanwhile, using it", name);
-		return bridge_adopt(op, n, ret, reterr);
+	/* Create, or adopt the bridge another process made: no check-then-create race. */
+	bool created = false;
+	r = berth_bridge_ensure(op->host, &spec, ret, &created);
+	if (r == -ENOTRECOVERABLE) {
+		/* created, but its index is unknown and it could not be deleted: by name */
+		(void)berth_undo_link_name(op->undo, op->host, name);
+		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "create bridge %s", name);
 	}
+	if (r == -EEXIST)
+		return berth_error_set(reterr, EEXIST,
+				       "bridge interface %s already exists but is a %s interface",
+				       name, ret->kind[0] ? ret->kind : "non-bridge");
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK, "create bridge %s", name);
+	if (!created)
+		return bridge_adopt(op, n, ret, reterr);
+
+	int ifindex = ret->ifindex;
 	r = berth_undo_link(op->undo, op->host, ifindex);
 	if (r < 0) {
 		(void)berth_link_delete(op->host, ifindex);
@@ -210,6 +217,8 @@ int nv_bridge_setup(struct nv_op *op, const struct nv_per_network *pn, struct nv
 	bool conflict_peer = false;
 	r = berth_veth_create(op->host, &vs, &host_ifindex, host_actual, &peer_ifindex,
 			      &conflict_peer);
+	if (r == -ENOTRECOVERABLE)
+		(void)berth_undo_link_name(op->undo, op->host, host_actual);
 	if (r == -EEXIST)
 		return berth_error_errno(reterr, r, BERTH_ERR_NETLINK,
 					 "create veth pair: interface %s already exists on %s "

@@ -38,9 +38,12 @@ static int parent_ifindex(struct nv_op *op, const struct nv_network *n, int *ret
 static int create(struct nv_op *op, const struct nv_network *n, struct berth_sublink_spec *spec,
 		  int *ret_ifindex)
 {
-	if (n->driver == NV_DRIVER_MACVLAN)
-		return berth_macvlan_create(op->host, spec, ret_ifindex);
-	return berth_ipvlan_create(op->host, spec, ret_ifindex);
+	int r = n->driver == NV_DRIVER_MACVLAN ? berth_macvlan_create(op->host, spec, ret_ifindex)
+					       : berth_ipvlan_create(op->host, spec, ret_ifindex);
+	/* created, but its index is unknown and it could not be deleted: by name */
+	if (r == -ENOTRECOVERABLE)
+		(void)berth_undo_link_name(op->undo, spec->target_ns, spec->name);
+	return r;
 }
 
 int nv_vlan_setup(struct nv_op *op, const struct nv_per_network *pn, struct nv_status_net *st,

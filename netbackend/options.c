@@ -371,48 +371,30 @@ static int route_type_from_string(const char *s)
 	return -EINVAL;
 }
 
-/* netavark's MAC decoding: 6 groups of hex separated by ':' or '-'. */
+/* netavark's MAC decoding (berth_mac_parse_groups) with netavark's messages. */
 static int parse_mac(const char *s, uint8_t ret[6], struct berth_error **reterr)
 {
-	uint8_t mac[6];
-	size_t n = 0;
-	const char *p = s;
+	enum berth_mac_error why;
 
-	for (;;) {
-		size_t len = strcspn(p, ":-");
-		if (n < 6) {
-			unsigned v = 0;
-			if (len == 0)
-				return berth_error_set(
-					reterr, EINVAL,
-					"unable to parse mac address %s: cannot parse integer from empty string",
-					s);
-			for (size_t i = 0; i < len; i++) {
-				if (!isxdigit((unsigned char)p[i]))
-					return berth_error_set(
-						reterr, EINVAL,
-						"unable to parse mac address %s: invalid digit found in string",
-						s);
-				v = v * 16 + (unsigned)(isdigit((unsigned char)p[i])
-								? p[i] - '0'
-								: tolower((unsigned char)p[i]) - 'a' + 10);
-				if (v > 0xff)
-					return berth_error_set(
-						reterr, EINVAL,
-						"unable to parse mac address %s: number too large to fit in target type",
-						s);
-			}
-			mac[n] = (uint8_t)v;
-		}
-		n++;
-		if (!p[len])
-			break;
-		p += len + 1;
+	if (berth_mac_parse_groups(s, ret, &why) >= 0)
+		return 0;
+	switch (why) {
+	case BERTH_MAC_EMPTY_GROUP:
+		return berth_error_set(
+			reterr, EINVAL,
+			"unable to parse mac address %s: cannot parse integer from empty string", s);
+	case BERTH_MAC_BAD_DIGIT:
+		return berth_error_set(reterr, EINVAL,
+				       "unable to parse mac address %s: invalid digit found in string",
+				       s);
+	case BERTH_MAC_GROUP_TOO_LARGE:
+		return berth_error_set(
+			reterr, EINVAL,
+			"unable to parse mac address %s: number too large to fit in target type", s);
+	case BERTH_MAC_LENGTH:
+		break;
 	}
-	if (n != 6)
-		return berth_error_set(reterr, EINVAL, "invalid mac length for address: %s", s);
-	memcpy(ret, mac, 6);
-	return 0;
+	return berth_error_set(reterr, EINVAL, "invalid mac length for address: %s", s);
 }
 
 static bool has_control_chars(const char *s)

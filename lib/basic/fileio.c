@@ -57,18 +57,17 @@ int read_file_limited(const char *path, size_t max, char **ret, size_t *ret_len)
 	return read_fd_limited(fd, max, ret, ret_len);
 }
 
-int write_string_file(const char *path, const char *s)
+int fd_wait_readable(int fd, int timeout_ms)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
 		return -errno;
-	size_t n = strlen(s);
-	ssize_t k = write(fd, s, n);
-	if (k < 0)
-		return -errno;
-	if ((size_t)k != n)
-		return -EIO;
-	return 0;
+	return r == 0 ? -ETIMEDOUT : 0;
 }
 
 int lock_file_timeout(const char *path, unsigned timeout_ms)

@@ -7,8 +7,11 @@
 int read_file_limited(const char *path, size_t max, char **ret, size_t *ret_len);
 /* Read all of a file descriptor (stdin) up to max bytes. -EFBIG when larger. */
 int read_fd_limited(int fd, size_t max, char **ret, size_t *ret_len);
-/* Write a small string to an existing file (sysctl-style, no O_CREAT). */
-int write_string_file(const char *path, const char *s);
+/*
+ * Wait until fd is readable, at most timeout_ms (0 = just look), retrying on
+ * EINTR. 0 when readable, -ETIMEDOUT when the time ran out, or -errno.
+ */
+int fd_wait_readable(int fd, int timeout_ms);
 
 /*
  * Take an exclusive flock() on path (created 0600 if missing, close-on-exec),

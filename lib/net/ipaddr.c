@@ -139,24 +139,62 @@ static int hexval(char c)
 	return -1;
 }
 
-int berth_mac_parse(const char *s, uint8_t ret[6])
+int berth_mac_parse_groups(const char *s, uint8_t ret[6], enum berth_mac_error *ret_why)
 {
+	enum berth_mac_error why = BERTH_MAC_LENGTH;
 	uint8_t mac[6];
-	if (!s || strlen(s) != 17)
-		return -EINVAL;
-	char sep = s[2];
-	if (sep != ':' && sep != '-')
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		if (i < 5 && s[i * 3 + 2] != sep)
-			return -EINVAL;
-		mac[i] = (uint8_t)(hi << 4 | lo);
+	size_t n = 0;
+	const char *p = s;
+
+	if (!s)
+		goto fail;
+	/* Bounded by the string: every round consumes a group and its separator. */
+	for (;;) {
+		size_t len = strcspn(p, ":-");
+		if (n < 6) {
+			unsigned v = 0;
+			if (len == 0) {
+				why = BERTH_MAC_EMPTY_GROUP;
+				goto fail;
+			}
+			for (size_t i = 0; i < len; i++) {
+				int d = hexval(p[i]);
+				if (d < 0) {
+					why = BERTH_MAC_BAD_DIGIT;
+					goto fail;
+				}
+				v = v * 16 + (unsigned)d;
+				if (v > 0xff) {
+					why = BERTH_MAC_GROUP_TOO_LARGE;
+					goto fail;
+				}
+			}
+			mac[n] = (uint8_t)v;
+		}
+		n++;
+		if (!p[len])
+			break;
+		p += len + 1;
 	}
+	if (n != 6)
+		goto fail;
 	memcpy(ret, mac, 6);
 	return 0;
+fail:
+	if (ret_why)
+		*ret_why = why;
+	return -EINVAL;
+}
+
+int berth_mac_parse(const char *s, uint8_t ret[6])
+{
+	/* The canonical form: two hex digits per byte, one separator throughout. */
+	if (!s || strlen(s) != 17 || (s[2] != ':' && s[2] != '-'))
+		return -EINVAL;
+	for (int i = 0; i < 5; i++)
+		if (s[i * 3 + 2] != s[2])
+			return -EINVAL;
+	return berth_mac_parse_groups(s, ret, NULL);
 }
 
 const char *berth_mac_fmt(const uint8_t mac[6], char buf[18])

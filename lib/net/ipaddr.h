@@ -54,6 +54,21 @@ bool berth_ip_is_unspecified(const struct berth_ip *ip);
 
 /* "aa:bb:cc:dd:ee:ff" or "aa-bb-...": exactly 6 bytes of two hex digits. */
 int berth_mac_parse(const char *s, uint8_t ret[6]);
+
+/* Why berth_mac_parse_groups() refused a string (the first problem found). */
+enum berth_mac_error {
+	BERTH_MAC_EMPTY_GROUP,     /* "aa::bb...", a leading or trailing separator */
+	BERTH_MAC_BAD_DIGIT,       /* a character that is neither hex nor ':' / '-' */
+	BERTH_MAC_GROUP_TOO_LARGE, /* a group above 0xff */
+	BERTH_MAC_LENGTH,          /* not 6 groups */
+};
+/*
+ * netavark's grammar: groups of hex digits separated by ':' or '-' (mixed
+ * allowed), each group's value <= 0xff ("a:b:c:d:e:f" is fine, so is "00ff");
+ * groups past the sixth are not examined, only counted. -EINVAL with the
+ * reason in *ret_why (may be NULL).
+ */
+int berth_mac_parse_groups(const char *s, uint8_t ret[6], enum berth_mac_error *ret_why);
 const char *berth_mac_fmt(const uint8_t mac[6], char buf[18]);
 
 /* Linux interface name rules: 1..15 bytes, not "." or "..", no '/', ':' or whitespace. */

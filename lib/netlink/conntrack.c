@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "basic/cleanup.h"
+#include "basic/fileio.h"
 #include "basic/log.h"
 
 #define CT_POLL_MS 2000
@@ -99,19 +100,6 @@ static struct nlmsghdr *ct_msg(char *buf, uint16_t type, uint16_t flags, int fam
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
 	return nlh;
-}
-
-static int ct_poll(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int r;
-
-	do
-		r = poll(&p, 1, CT_POLL_MS);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	return r == 0 ? -ETIMEDOUT : 0;
 }
 
 /* Protocol number and destination port of a tuple (payload of CTA_TUPLE_*). */
@@ -203,7 +191,7 @@ static int ct_read(struct mnl_socket *nl, char *buf, uint32_t seq, mnl_cb_t cb, 
 	unsigned portid = mnl_socket_get_portid(nl);
 
 	for (unsigned i = 0; i < CT_MAX_READS; i++) {
-		int r = ct_poll(fd);
+		int r = fd_wait_readable(fd, CT_POLL_MS);
 		if (r < 0)
 			return r;
 		ssize_t len = recv(fd, buf, CT_BUFSIZE, MSG_DONTWAIT);

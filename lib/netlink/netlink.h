@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct nl_sock;
@@ -105,6 +106,30 @@ int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name);
 /* Delete a link; -ENODEV when it is already gone. Errors are the kernel's errno, unchanged. */
 int berth_link_delete(struct berth_netns *ns, int ifindex);
 /*
+ * Per-interface IPv4 settings (the net/ipv4/conf/<ifname>/ sysctls) over
+ * netlink: one RTM_SETLINK with IFLA_AF_SPEC -> AF_INET -> IFLA_INET_CONF,
+ * so no namespace switch and no /proc/sys file. key is an IPV4_DEVCONF_*
+ * value of <linux/ip.h> (IPV4_DEVCONF_FORWARDING, _RP_FILTER, _ARP_NOTIFY,
+ * _ROUTE_LOCALNET, ...), which is the attribute type; the kernel stores it at
+ * index key - 1. At most BERTH_INET_CONF_MAX entries; -EINVAL for a key
+ * outside 1..IPV4_DEVCONF_MAX. Unlike a write to /proc/sys, it skips the side
+ * effects the sysctl handler adds (netconf notifications, the route cache
+ * flush when route_localnet or accept_local is turned off, LRO disabled when
+ * forwarding is turned on): meant for links berth has just created.
+ */
+struct berth_inet_conf_kv {
+	int key;        /* IPV4_DEVCONF_* */
+	uint32_t value;
+};
+#define BERTH_INET_CONF_MAX 64
+int berth_link_set_inet_conf(struct berth_netns *ns, int ifindex,
+			     const struct berth_inet_conf_kv *kv, size_t n);
+/* The message berth_link_set_inet_conf sends (unit tests). */
+int berth_link_build_inet_conf(int ifindex, const struct berth_inet_conf_kv *kv, size_t n,
+			       void **ret_buf, size_t *ret_len);
+/* The same by name (RTM_DELLINK with IFLA_IFNAME): -ENODEV when there is no such link. */
+int berth_link_delete_by_name(struct berth_netns *ns, const char *name);
+/*
  * Like berth_link_count_ports(), but stops counting at `max` (returns at most
  * max): the dump runs on a private socket that is closed once the answer is
  * known, so asking "is there more than our own port?" costs the same with 2
@@ -125,6 +150,27 @@ int berth_link_delete_many(struct berth_netns *ns, const int *ifindexes, size_t 
  */
 int berth_link_count_ports(struct berth_netns *ns, int master_ifindex);
 
+/*
+ * Creating links (berth_bridge_create, berth_veth_create, berth_*vlan_create,
+ * berth_vrf_create): one RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL|NLM_F_ECHO.
+ *
+ * - An error from the kernel's answer to it (-EEXIST, -ENODEV for a missing
+ *   parent, -EOPNOTSUPP for a missing kind, ...) means nothing was created.
+ * - Success means the link exists, and the ifindexes asked for are the ones
+ *   the kernel gave it. They come from the kernel's echo of the new link
+ *   where the kernel sends one (>= 6.2, link created in the namespace of the
+ *   request), else from a lookup by name in the link's namespace
+ *   (lib/netlink/link-create.c has the details).
+ * - If that lookup fails, the link is deleted again by name and the lookup's
+ *   error is returned: nothing is left behind. Only when that deletion fails
+ *   as well the function returns -ENOTRECOVERABLE: the link then exists
+ *   under the name it was created with (spec->name in spec->target_ns, or in
+ *   ns when there is none; for a veth, the host end's name in ns, which is
+ *   then written to ret_host_name as well), and the caller records it by that
+ *   name for its undo log (berth_link_delete_by_name).
+ * - Without an ifindex asked for (ret_ifindex NULL) no lookup is made.
+ */
+
 struct berth_bridge_spec {
 	const char *name;
 	unsigned mtu;         /* 0 = kernel default */
@@ -135,6 +181,21 @@ struct berth_bridge_spec {
 /* Create (and unless spec->down, set up) a bridge; -EEXIST when the name is taken. */
 int berth_bridge_create(struct berth_netns *ns, const struct berth_bridge_spec *spec,
 			int *ret_ifindex);
+/*
+ * Make sure bridge spec->name exists in ns, without a check-then-create race:
+ * create it (as berth_bridge_create) or, when the name is taken (-EEXIST,
+ * e.g. another process created it at the same moment), adopt the existing
+ * link if it is a bridge. The adopted bridge is left as it is (spec's mtu,
+ * down, vlan_filtering, vrf are applied only to a bridge created here).
+ * *ret_info (may be NULL) describes the bridge, *ret_created (may be NULL)
+ * says whether this call created it. -EEXIST when the name belongs to a
+ * link that is not a bridge: then *ret_info describes that link (its kind
+ * in ret_info->kind, "" for a plain device). -EAGAIN if the name kept
+ * appearing and vanishing (8 rounds). Otherwise as berth_bridge_create
+ * ("Creating links" above).
+ */
+int berth_bridge_ensure(struct berth_netns *ns, const struct berth_bridge_spec *spec,
+			struct berth_link_info *ret_info, bool *ret_created);
 /* Set vlan_filtering=1 on an existing bridge (and back to 0: the undo). */
 int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex);
 int berth_bridge_disable_vlan_filtering(struct berth_netns *ns, int ifindex);
@@ -153,7 +214,9 @@ struct berth_veth_spec {
  * One RTM_NEWLINK request: host end (enslaved, up) in ns, the peer created
  * directly in peer_ns. -EEXIST when either name is taken; which one is
  * reported in *ret_conflict_peer (true = the peer's name) when non-NULL.
- * ret_host_name receives the host end's name (>= 16 bytes).
+ * ret_host_name receives the host end's name (>= 16 bytes), on success and
+ * on -ENOTRECOVERABLE (see "Creating links" above). The peer's ifindex is the
+ * echo's IFLA_LINK where there is an echo.
  */
 int berth_veth_create(struct berth_netns *ns, const struct berth_veth_spec *spec,
 		      int *ret_host_ifindex, char *ret_host_name, int *ret_peer_ifindex,

@@ -5,6 +5,7 @@
  */
 #include "nl-util.h"
 
+#include "basic/fileio.h"
 #include "basic/log.h"
 
 #include <fcntl.h>
@@ -171,6 +172,27 @@ void nlu_parse_nested(const struct nlattr *nest, struct nlattr **tb, int maxtype
 		return;
 	}
 	parse_attr_stream(nla_data(nest), nla_len(nest), tb, maxtype);
+}
+
+bool nlu_attr_u32(const struct nlattr *a, uint32_t *ret)
+{
+	if (!a || nla_len(a) < (int)sizeof(uint32_t))
+		return false;
+	memcpy(ret, nla_data(a), sizeof(*ret));
+	return true;
+}
+
+bool nlu_attr_str(const struct nlattr *a, char *buf, size_t size)
+{
+	if (!a || nla_len(a) <= 0)
+		return false;
+	const char *s = nla_data(a);
+	size_t max = (size_t)nla_len(a);
+	size_t len = strnlen(s, max);
+	if (len == max || len >= size)
+		return false;
+	memcpy(buf, s, len + 1);
+	return true;
 }
 
 /* --- the transaction ------------------------------------------------------------ */
@@ -537,25 +559,18 @@ static int sysctl_open_fn(void *userdata)
 	return 0;
 }
 
-static int read_value(int fd, char *buf, size_t size, size_t *ret_len)
+/* The whole value (< SYSCTL_MAX_VALUE bytes), trailing newlines removed. */
+static int read_value(int fd, char **ret, size_t *ret_len)
 {
-	size_t len = 0;
-	for (;;) {
-		if (len + 1 >= size)
-			return -EFBIG;
-		ssize_t k = read(fd, buf + len, size - 1 - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
+	char *buf;
+	size_t len;
+	int r = read_fd_limited(fd, SYSCTL_MAX_VALUE - 2, &buf, &len);
+	if (r < 0)
+		return r;
 	while (len > 0 && buf[len - 1] == '\n')
 		len--;
 	buf[len] = '\0';
+	*ret = buf;
 	*ret_len = len;
 	return 0;
 }
@@ -586,13 +601,13 @@ int berth_sysctl_get(struct berth_netns *ns, const char *key, char *buf, size_t 
 {
 	_cleanup_close_ int rfd = -1, wfd = -1;
 	int werr, r;
-	char val[SYSCTL_MAX_VALUE];
+	_cleanup_free_ char *val = NULL;
 	size_t len;
 
 	r = sysctl_open(ns, key, false, &rfd, &wfd, &werr);
 	if (r < 0)
 		return r;
-	r = read_value(rfd, val, sizeof(val), &len);
+	r = read_value(rfd, &val, &len);
 	if (r < 0)
 		return r;
 	if (len + 1 > size)
@@ -606,7 +621,7 @@ int berth_sysctl_set(struct berth_netns *ns, const char *key, const char *value,
 {
 	_cleanup_close_ int rfd = -1, wfd = -1;
 	int werr = 0, r;
-	char cur[SYSCTL_MAX_VALUE];
+	_cleanup_free_ char *cur = NULL;
 	size_t len, vlen;
 
 	if (!value)
@@ -618,7 +633,7 @@ int berth_sysctl_set(struct berth_netns *ns, const char *key, const char *value,
 	r = sysctl_open(ns, key, true, &rfd, &wfd, &werr);
 	if (r < 0)
 		return r;
-	r = read_value(rfd, cur, sizeof(cur), &len);
+	r = read_value(rfd, &cur, &len);
 	if (r < 0)
 		return r;
 
@@ -692,13 +707,13 @@ int berth_sysctl_set_many(struct berth_netns *ns, struct berth_sysctl_op *ops, s
 	r = nlu_netns_run(ns, sysctl_many_open_fn, &a);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		struct berth_sysctl_op *op = &ops[i];
-		char cur[SYSCTL_MAX_VALUE];
-		size_t len, vlen = op->value ? strlen(op->value) : 0;
+		_cleanup_free_ char *cur = NULL;
+		size_t len = 0, vlen = op->value ? strlen(op->value) : 0;
 
 		if (op->result >= 0 && !op->value)
 			op->result = -EINVAL;
 		if (op->result >= 0)
-			op->result = read_value(rfd[i], cur, sizeof(cur), &len);
+			op->result = read_value(rfd[i], &cur, &len);
 		if (op->result >= 0 && len >= sizeof(op->old))
 			op->result = -EFBIG; /* an old value we could not restore: do not touch it */
 		if (op->result >= 0) {

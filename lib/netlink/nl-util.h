@@ -83,6 +83,10 @@ int nlu_nest_end(struct nl_msg *msg, struct nlattr *nest);
 void nlu_parse_attrs(const struct nlmsghdr *h, size_t hdrlen, struct nlattr **tb, int maxtype);
 /* Nested attributes of a (possibly NULL) attribute. */
 void nlu_parse_nested(const struct nlattr *nest, struct nlattr **tb, int maxtype);
+/* A u32 attribute's value; false when absent or too short. */
+bool nlu_attr_u32(const struct nlattr *a, uint32_t *ret);
+/* Copy a NUL-terminated string attribute; false when absent, unterminated or too long. */
+bool nlu_attr_str(const struct nlattr *a, char *buf, size_t size);
 
 /*
  * A fresh NETLINK_ROUTE socket (raw fd, close-on-exec, bound, strict checks

@@ -128,14 +128,6 @@ struct default_ctx {
 	bool found;
 };
 
-static bool attr_u32(const struct nlattr *a, uint32_t *ret)
-{
-	if (!a || nla_len(a) < (int)sizeof(uint32_t))
-		return false;
-	memcpy(ret, nla_data(a), sizeof(*ret));
-	return true;
-}
-
 static int default_route_cb(const struct nlmsghdr *h, void *userdata)
 {
 	struct default_ctx *c = userdata;
@@ -148,12 +140,12 @@ static int default_route_cb(const struct nlmsghdr *h, void *userdata)
 	if (rtm->rtm_dst_len != 0 || rtm->rtm_type != RTN_UNICAST)
 		return 0;
 	nlu_parse_attrs(h, sizeof(*rtm), tb, RTA_MAX);
-	if (!attr_u32(tb[RTA_TABLE], &table))
+	if (!nlu_attr_u32(tb[RTA_TABLE], &table))
 		table = rtm->rtm_table;
 	if (table != RT_TABLE_MAIN)
 		return 0;
-	(void)attr_u32(tb[RTA_PRIORITY], &metric);
-	if (!attr_u32(tb[RTA_OIF], &oif) && tb[RTA_MULTIPATH]) {
+	(void)nlu_attr_u32(tb[RTA_PRIORITY], &metric);
+	if (!nlu_attr_u32(tb[RTA_OIF], &oif) && tb[RTA_MULTIPATH]) {
 		/* A multipath default: take the first hop's device. */
 		const struct nlattr *mp = tb[RTA_MULTIPATH];
 		if ((size_t)nla_len(mp) >= sizeof(struct rtnexthop)) {

@@ -15,6 +15,7 @@
  */
 #include "nft/batch.h"
 
+#include "basic/fileio.h"
 #include "basic/time-util.h"
 
 #include <errno.h>
@@ -178,19 +179,6 @@ static void nft_socket_grow(int fd, int opt_force, int opt, size_t size)
 	(void)setsockopt(fd, SOL_SOCKET, opt, &want, sizeof(want));
 }
 
-static int nft_poll_in(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int r;
-
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	return r == 0 ? -ETIMEDOUT : 0;
-}
-
 /* One round: results[i] receives the answer (0 or -errno) of active[i]. */
 struct nft_round {
 	size_t n;              /* active commands */
@@ -298,7 +286,7 @@ static int nft_round_collect(struct mnl_socket *nl, struct nft_round *r)
 		int k;
 
 		/* After an overrun everything left is already queued: do not wait. */
-		k = nft_poll_in(fd, r->overrun ? 0 : (left > 0 ? (int)left : 0));
+		k = fd_wait_readable(fd, r->overrun ? 0 : (left > 0 ? (int)left : 0));
 		if (k == -ETIMEDOUT && r->overrun)
 			return -ENOBUFS;
 		if (k < 0)
@@ -336,11 +324,6 @@ static char *nft_append_failure(char *msg, const char *what, int err)
 {
 	/* berth_strappendf() frees msg when it fails */
 	return berth_strappendf(msg, "%s%s: %s", msg ? "; " : "", what, strerror(-err));
-}
-
-int nft_batch_commit(struct nft_batch *b, char **ret_msg)
-{
-	return nft_batch_commit_tagged(b, ret_msg, NULL, NULL);
 }
 
 int nft_batch_commit_tagged(struct nft_batch *b, char **ret_msg, int *ret_failed_tag,
@@ -500,7 +483,7 @@ int nft_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *dat
 
 	for (;;) {
 		long long left = deadline - berth_now_ms();
-		int r = nft_poll_in(fd, left > 0 ? (int)left : 0);
+		int r = fd_wait_readable(fd, left > 0 ? (int)left : 0);
 		if (r < 0)
 			return r;
 		ssize_t len = recv(fd, buf, NFT_DUMP_BUFSIZE, MSG_DONTWAIT);

@@ -6,7 +6,7 @@
  * object (table, chain, rule or set with elements), so the batch can be
  * serialised again: berth_fw_commit() drops "missing is fine" commands that
  * failed with ENOENT and resends the rest. Serialising, sending and collecting
- * the acknowledgements happen in nft_batch_commit().
+ * the acknowledgements happen in nft_batch_commit_tagged().
  */
 #pragma once
 
@@ -86,15 +86,11 @@ int nft_batch_push(struct nft_batch *b, uint16_t msg_type, uint16_t nl_flags, bo
  * Send the not yet dropped commands as one transaction and collect every
  * answer. Commands that are missing_ok and fail with ENOENT are marked dropped
  * and the rest is resent, at most NFT_COMMIT_MAX_ROUNDS times. On failure
- * *ret_msg (may be NULL) gets "<what>: <strerror>[; <what>: <strerror>...]".
- */
-int nft_batch_commit(struct nft_batch *b, char **ret_msg);
-/*
- * nft_batch_commit(), and on failure the tag and errno (negative) of the
- * first failing command in batch order that caused the abort (ENOENT of a
- * missing_ok command never counts). Both are -1 / 0 when the failure cannot
- * be attributed to a command (socket error, batch refused as a whole) and on
- * success. ret_failed_tag and ret_failed_errno may be NULL.
+ * *ret_msg (may be NULL) gets "<what>: <strerror>[; <what>: <strerror>...]",
+ * and the tag and errno (negative) of the first failing command in batch
+ * order that caused the abort (ENOENT of a missing_ok command never counts).
+ * Both are -1 / 0 when the failure cannot be attributed to a command (socket
+ * error, batch refused as a whole) and on success. ret_failed_tag and ret_failed_errno may be NULL.
  */
 int nft_batch_commit_tagged(struct nft_batch *b, char **ret_msg, int *ret_failed_tag,
 			    int *ret_failed_errno);

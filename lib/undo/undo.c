@@ -17,6 +17,7 @@
 
 enum undo_kind {
 	UNDO_LINK,
+	UNDO_LINK_NAME,
 	UNDO_ADDR,
 	UNDO_ROUTE,
 	UNDO_SYSCTL,
@@ -120,6 +121,14 @@ int berth_undo_link(struct berth_undo *u, struct berth_netns *ns, int ifindex)
 		return -ENOMEM;
 	e->ifindex = ifindex;
 	return 0;
+}
+
+int berth_undo_link_name(struct berth_undo *u, struct berth_netns *ns, const char *name)
+{
+	struct undo_entry *e = push(u, UNDO_LINK_NAME, ns);
+	if (!e)
+		return -ENOMEM;
+	return copy_strings(u, e, name, NULL, NULL);
 }
 
 int berth_undo_addr(struct berth_undo *u, struct berth_netns *ns, int ifindex,
@@ -315,6 +324,9 @@ static int run_one(struct berth_undo *u, size_t i)
 	case UNDO_LINK:
 		r = berth_link_delete(e->ns, e->ifindex);
 		return r == -ENODEV ? 0 : r;
+	case UNDO_LINK_NAME:
+		r = berth_link_delete_by_name(e->ns, e->s1);
+		return r == -ENODEV ? 0 : r;
 	case UNDO_ADDR:
 		r = berth_addr_del(e->ns, e->ifindex, &e->addr);
 		return r == -EADDRNOTAVAIL || r == -ENODEV ? 0 : r;
@@ -347,7 +359,8 @@ static int run_one(struct berth_undo *u, size_t i)
 static const char *kind_name(enum undo_kind k)
 {
 	static const char *const names[] = {
-		[UNDO_LINK] = "delete link",        [UNDO_ADDR] = "delete address",
+		[UNDO_LINK] = "delete link",        [UNDO_LINK_NAME] = "delete link",
+		[UNDO_ADDR] = "delete address",
 		[UNDO_ROUTE] = "delete route",      [UNDO_SYSCTL] = "restore sysctl",
 		[UNDO_LINK_UP] = "set link down",   [UNDO_VLAN_FILTERING] = "disable vlan filtering",
 		[UNDO_FW_TABLE] = "firewall",       [UNDO_FW_NETWORK] = "firewall",

@@ -35,6 +35,11 @@ size_t berth_undo_count(const struct berth_undo *u);
 
 /* A link we created (deleting it also removes its addresses and routes). */
 int berth_undo_link(struct berth_undo *u, struct berth_netns *ns, int ifindex);
+/*
+ * A link we created whose index we do not know (a create that returned
+ * -ENOTRECOVERABLE, lib/netlink/netlink.h): deleted by name.
+ */
+int berth_undo_link_name(struct berth_undo *u, struct berth_netns *ns, const char *name);
 /* An address we added to a link we did not create. */
 int berth_undo_addr(struct berth_undo *u, struct berth_netns *ns, int ifindex,
 		    const struct berth_ipnet *addr);

@@ -16,6 +16,7 @@
 #include <libnl3/netlink/netlink.h>
 #include <netlink/socket.h>
 #include <linux/if.h>
+#include <linux/ip.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,13 @@
 
 #include "net/ipaddr.h"
 #include "netlink/netlink.h"
+/* Internal, for checking where the create functions get their ifindexes from. */
+#include "netlink/link-internal.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 
 struct world {
 	struct berth_netns *a, *b;
@@ -558,6 +566,281 @@ static void test_vlan_vrf(void **state)
 		SKIP_TEST();
 }
 
+/* --- ifindexes of created links -------------------------------------------------------- */
+
+/* Kernels >= 6.2 echo RTM_NEWLINK to the requester with NLM_F_ECHO. */
+static bool kernel_echoes_newlink(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 2);
+}
+
+/* The index a create returned is the one a lookup by name finds. */
+static void assert_index_is(struct berth_netns *ns, const char *name, int ifindex)
+{
+	struct berth_link_info li;
+	assert_true(ifindex > 0);
+	assert_int_equal(berth_link_get(ns, name, &li), 0);
+	assert_int_equal(li.ifindex, ifindex);
+}
+
+static void test_create_ifindex(void **state)
+{
+	require_world();
+	bool echo = kernel_echoes_newlink();
+	struct link_created c;
+	int idx = 0, host = 0, peer = 0, r;
+
+	print_message("# kernel %s the new link (NLM_F_ECHO)\n", echo ? "echoes" : "does not echo");
+
+	/* bridge: the public function, then the transaction underneath it */
+	struct berth_bridge_spec br = { .name = "ixbr0" };
+	assert_int_equal(berth_bridge_create(W.a, &br, &idx), 0);
+	assert_index_is(W.a, "ixbr0", idx);
+	assert_int_equal(berth_link_delete_by_name(W.a, "ixbr0"), 0);
+	assert_int_equal(berth_link_delete_by_name(W.a, "ixbr0"), -ENODEV);
+	{
+		_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+		assert_int_equal(link_build_bridge(&br, &msg), 0);
+		assert_int_equal(link_create(W.a, msg, "ixbr0", &c), 0);
+		assert_int_equal(c.echoed, echo);
+		if (echo) {
+			assert_index_is(W.a, "ixbr0", c.info.ifindex);
+			assert_string_equal(c.info.kind, "bridge");
+		}
+		/* undo after a failed later step: the link goes, the error stays */
+		assert_int_equal(link_undo_create(W.a, "ixbr0", -EIO), -EIO);
+		assert_int_equal(berth_link_get(W.a, "ixbr0", NULL), -ENODEV);
+	}
+
+	/* veth, peer in another namespace (IFLA_LINK + IFLA_LINK_NETNSID in the echo) */
+	struct berth_veth_spec vs = { .host_name = "ixv-h", .peer_name = "ixv-c", .peer_ns = W.b };
+	assert_int_equal(berth_veth_create(W.a, &vs, &host, NULL, &peer, NULL), 0);
+	assert_index_is(W.a, "ixv-h", host);
+	assert_index_is(W.b, "ixv-c", peer);
+	assert_int_equal(berth_link_delete(W.a, host), 0);
+	{
+		_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+		assert_int_equal(link_build_veth(&vs, "ixv-h", &msg), 0);
+		assert_int_equal(link_create(W.a, msg, "ixv-h", &c), 0);
+		assert_int_equal(c.echoed, echo);
+		if (echo) {
+			assert_index_is(W.a, "ixv-h", c.info.ifindex);
+			assert_index_is(W.b, "ixv-c", c.link);
+		}
+		assert_int_equal(berth_link_delete_by_name(W.a, "ixv-h"), 0);
+		assert_int_equal(berth_link_get(W.b, "ixv-c", NULL), -ENODEV);
+	}
+
+	/* veth, both ends here; this pair is the macvlan parent below */
+	vs.peer_ns = W.a;
+	assert_int_equal(berth_veth_create(W.a, &vs, &host, NULL, &peer, NULL), 0);
+	assert_index_is(W.a, "ixv-h", host);
+	assert_index_is(W.a, "ixv-c", peer);
+
+	/* macvlan here (echoed) and born in B (looked up there) */
+	struct berth_sublink_spec mv = { .name = "ixmv0", .parent_ifindex = host,
+					 .mode = BERTH_MACVLAN_BRIDGE };
+	r = berth_macvlan_create(W.a, &mv, &idx);
+	if (!not_supported(r, "macvlan")) {
+		assert_int_equal(r, 0);
+		assert_index_is(W.a, "ixmv0", idx);
+		mv.name = "ixmv1";
+		mv.target_ns = W.b;
+		assert_int_equal(berth_macvlan_create(W.a, &mv, &idx), 0);
+		assert_index_is(W.b, "ixmv1", idx);
+		assert_int_equal(berth_link_get(W.a, "ixmv1", NULL), -ENODEV);
+	}
+
+	/* the kinds this kernel may lack */
+	struct berth_sublink_spec iv = { .name = "ixiv0", .parent_ifindex = peer,
+					 .mode = BERTH_IPVLAN_L2 };
+	r = berth_ipvlan_create(W.a, &iv, &idx);
+	if (!not_supported(r, "ipvlan")) {
+		assert_int_equal(r, 0);
+		assert_index_is(W.a, "ixiv0", idx);
+	}
+	r = berth_vlan_create(W.a, "ixv-c.7", peer, 7, &idx);
+	if (!not_supported(r, "802.1q vlan")) {
+		assert_int_equal(r, 0);
+		assert_index_is(W.a, "ixv-c.7", idx);
+	}
+	r = berth_vrf_create(W.a, "ixvrf0", 1007, &idx);
+	if (!not_supported(r, "vrf")) {
+		assert_int_equal(r, 0);
+		assert_index_is(W.a, "ixvrf0", idx);
+		assert_int_equal(berth_link_delete(W.a, idx), 0);
+	}
+
+	/* the pair takes its sub-links with it */
+	assert_int_equal(berth_link_delete(W.a, host), 0);
+	assert_int_equal(berth_link_get(W.a, "ixmv0", NULL), -ENODEV);
+	assert_int_equal(berth_link_get(W.b, "ixmv1", NULL), -ENODEV);
+	assert_true(thread_in_a());
+}
+
+/* --- berth_bridge_ensure -------------------------------------------------------------- */
+
+struct ensure_result {
+	int r;
+	int created;
+	int ifindex;
+};
+
+/*
+ * Child: its own handle on namespace A (the parent's socket is not shared),
+ * wait for the start signal (the start pipe closing), ensure, report.
+ */
+static void ensure_child(int start_fd, int result_fd)
+{
+	struct ensure_result res = { .r = -EIO };
+	struct berth_netns *ns = NULL;
+	struct berth_link_info info;
+	struct berth_bridge_spec br = { .name = "ensbr0" };
+	bool created = false;
+	char c;
+
+	struct pollfd p = { .fd = start_fd, .events = POLLIN };
+	if (berth_netns_open_current(&ns) >= 0 && poll(&p, 1, 10000) == 1 &&
+	    read(start_fd, &c, 1) == 0 /* EOF: go */) {
+		res.r = berth_bridge_ensure(ns, &br, &info, &created);
+		res.created = created;
+		res.ifindex = res.r >= 0 ? info.ifindex : 0;
+	}
+	if (write(result_fd, &res, sizeof(res)) != (ssize_t)sizeof(res))
+		res.r = -EIO; /* the parent sees the missing result */
+	berth_netns_free(ns);
+	_exit(0);
+}
+
+/* Read one result within 10 s. */
+static int read_result(int fd, struct ensure_result *ret)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, 10000) != 1)
+		return -ETIMEDOUT;
+	return read(fd, ret, sizeof(*ret)) == (ssize_t)sizeof(*ret) ? 0 : -EIO;
+}
+
+static void test_bridge_ensure(void **state)
+{
+	require_world();
+	struct berth_bridge_spec br = { .name = "ensbr0", .mtu = 1450 };
+	struct berth_link_info info;
+	bool created = false;
+
+	/* alone: created, then adopted as it is */
+	assert_int_equal(berth_bridge_ensure(W.a, &br, &info, &created), 0);
+	assert_true(created);
+	assert_index_is(W.a, "ensbr0", info.ifindex);
+	assert_string_equal(info.kind, "bridge");
+	assert_int_equal(info.mtu, 1450);
+	int idx = info.ifindex;
+	br.mtu = 1400;
+	assert_int_equal(berth_bridge_ensure(W.a, &br, &info, &created), 0);
+	assert_false(created);
+	assert_int_equal(info.ifindex, idx);
+	assert_int_equal(info.mtu, 1450); /* not touched */
+	assert_int_equal(berth_link_delete(W.a, idx), 0);
+
+	/* the name taken by something else: -EEXIST and its kind */
+	int h, p;
+	make_pair("ensbr0", "ens-peer", W.a, &h, &p);
+	assert_int_equal(berth_bridge_ensure(W.a, &br, &info, &created), -EEXIST);
+	assert_string_equal(info.kind, "veth");
+	assert_int_equal(info.ifindex, h);
+	assert_int_equal(berth_link_delete(W.a, h), 0);
+
+	/* two processes at the same moment, 20 times: both succeed, one creates */
+	for (int round = 0; round < 20; round++) {
+		int start[2], result[2];
+		pid_t pid[2];
+		struct ensure_result res[2] = {};
+
+		assert_int_equal(pipe2(start, O_CLOEXEC), 0);
+		assert_int_equal(pipe2(result, O_CLOEXEC), 0);
+		for (int i = 0; i < 2; i++) {
+			pid[i] = fork();
+			assert_true(pid[i] >= 0);
+			if (pid[i] == 0) {
+				close(start[1]);
+				close(result[0]);
+				ensure_child(start[0], result[1]);
+			}
+		}
+		close(start[0]);
+		close(result[1]);
+		close(start[1]); /* both go */
+		int got = 0;
+		for (int i = 0; i < 2; i++)
+			got += read_result(result[0], &res[i]) == 0;
+		close(result[0]);
+		for (int i = 0; i < 2; i++) {
+			if (got < 2)
+				kill(pid[i], SIGKILL);
+			assert_int_equal(waitpid(pid[i], NULL, 0), pid[i]);
+		}
+		assert_int_equal(got, 2);
+		assert_int_equal(res[0].r, 0);
+		assert_int_equal(res[1].r, 0);
+		assert_int_equal(res[0].created + res[1].created, 1);
+		assert_int_equal(res[0].ifindex, res[1].ifindex);
+		assert_index_is(W.a, "ensbr0", res[0].ifindex);
+		assert_int_equal(berth_link_delete(W.a, res[0].ifindex), 0);
+	}
+	assert_true(thread_in_a());
+}
+
+/* --- IPv4 interface settings over netlink -------------------------------------------- */
+
+static void assert_sysctl(struct berth_netns *ns, const char *ifname, const char *key,
+			  const char *want)
+{
+	char path[128], val[32];
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/%s", ifname, key);
+	assert_int_equal(berth_sysctl_get(ns, path, val, sizeof(val)), 0);
+	assert_string_equal(val, want);
+}
+
+static void test_inet_conf(void **state)
+{
+	require_world();
+	int h, p;
+	const struct berth_inet_conf_kv kv[] = {
+		{ IPV4_DEVCONF_ARP_NOTIFY, 1 },
+		{ IPV4_DEVCONF_RP_FILTER, 2 },
+		{ IPV4_DEVCONF_FORWARDING, 1 },
+		{ IPV4_DEVCONF_ROUTE_LOCALNET, 1 },
+	};
+
+	make_pair("ic-h", "ic-c", W.b, &h, &p);
+	assert_sysctl(W.a, "ic-h", "arp_notify", "0");
+	assert_int_equal(berth_link_set_inet_conf(W.a, h, kv, 4), 0);
+	assert_sysctl(W.a, "ic-h", "arp_notify", "1");
+	assert_sysctl(W.a, "ic-h", "rp_filter", "2");
+	assert_sysctl(W.a, "ic-h", "forwarding", "1");
+	assert_sysctl(W.a, "ic-h", "route_localnet", "1");
+
+	/* the container end, through B's socket; A's ends untouched by it */
+	const struct berth_inet_conf_kv off = { IPV4_DEVCONF_ARP_NOTIFY, 0 };
+	const struct berth_inet_conf_kv on = { IPV4_DEVCONF_RP_FILTER, 1 };
+	assert_int_equal(berth_link_set_inet_conf(W.b, p, &on, 1), 0);
+	assert_sysctl(W.b, "ic-c", "rp_filter", "1");
+	assert_sysctl(W.a, "ic-h", "rp_filter", "2");
+	assert_int_equal(berth_link_set_inet_conf(W.a, h, &off, 1), 0);
+	assert_sysctl(W.a, "ic-h", "arp_notify", "0");
+
+	/* nothing to set; a missing link */
+	assert_int_equal(berth_link_set_inet_conf(W.a, h, NULL, 0), 0);
+	assert_int_equal(berth_link_set_inet_conf(W.a, 999999, kv, 1), -ENODEV);
+
+	assert_int_equal(berth_link_delete(W.a, h), 0);
+	assert_true(thread_in_a());
+}
+
 int main(void)
 {
 	const char *out = getenv("CMOCKA_MESSAGE_OUTPUT");
@@ -576,6 +859,9 @@ int main(void)
 		cmocka_unit_test(test_rename_mtu),
 		cmocka_unit_test(test_macvlan),
 		cmocka_unit_test(test_vlan_vrf),
+		cmocka_unit_test(test_create_ifindex),
+		cmocka_unit_test(test_bridge_ensure),
+		cmocka_unit_test(test_inet_conf),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

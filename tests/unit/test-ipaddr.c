@@ -75,6 +75,29 @@ static void test_mac(void **state)
 	assert_int_equal(berth_mac_parse("aa:bb:cc:dd:ee:ff:00", mac), -EINVAL);
 }
 
+/* netavark's grammar, shared with berth-net's option parser. */
+static void test_mac_groups(void **state)
+{
+	static const uint8_t want[6] = { 0x0a, 0xbb, 0x0c, 0xdd, 0xee, 0xff };
+	enum berth_mac_error why;
+	uint8_t mac[6];
+	(void)state;
+
+	assert_int_equal(berth_mac_parse_groups("a:bb-c:dd:ee:00ff", mac, &why), 0);
+	assert_memory_equal(mac, want, 6);
+	assert_int_equal(berth_mac_parse_groups("aa::cc:dd:ee:ff", mac, &why), -EINVAL);
+	assert_int_equal(why, BERTH_MAC_EMPTY_GROUP);
+	assert_int_equal(berth_mac_parse_groups("aa:bb:cc:dd:ee:gg", mac, &why), -EINVAL);
+	assert_int_equal(why, BERTH_MAC_BAD_DIGIT);
+	assert_int_equal(berth_mac_parse_groups("aa:bb:cc:dd:ee:100", mac, &why), -EINVAL);
+	assert_int_equal(why, BERTH_MAC_GROUP_TOO_LARGE);
+	assert_int_equal(berth_mac_parse_groups("aa:bb:cc:dd:ee", mac, &why), -EINVAL);
+	assert_int_equal(why, BERTH_MAC_LENGTH);
+	assert_int_equal(berth_mac_parse_groups("aa:bb:cc:dd:ee:ff:zz", mac, &why), -EINVAL);
+	assert_int_equal(why, BERTH_MAC_LENGTH);
+	assert_int_equal(berth_mac_parse_groups(NULL, mac, NULL), -EINVAL);
+}
+
 static void test_ifname(void **state)
 {
 	assert_true(berth_ifname_valid("eth0"));
@@ -103,7 +126,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ip_parse), cmocka_unit_test(test_ipnet),
-		cmocka_unit_test(test_mac),      cmocka_unit_test(test_ifname),
+		cmocka_unit_test(test_mac),
+		cmocka_unit_test(test_mac_groups), cmocka_unit_test(test_ifname),
 		cmocka_unit_test(test_parse_u32),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stdlib.h>
@@ -491,6 +492,88 @@ static void test_route_types(void **state)
 	assert_int_equal(berth_route_build(&nofamily, &buf, &len), -EINVAL);
 }
 
+/*
+ * Every create asks for NLM_F_ECHO, so that the kernel's answer carries the
+ * new link's ifindex (lib/netlink/link-create.c), beside CREATE|EXCL.
+ */
+static void assert_create_flags(void *buf, size_t len)
+{
+	const struct nlmsghdr *h = buf;
+	assert_true(len >= sizeof(*h));
+	assert_int_equal(h->nlmsg_type, RTM_NEWLINK);
+	assert_int_equal(h->nlmsg_flags,
+			 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO);
+	free(buf);
+}
+
+static void test_create_flags_echo(void **state)
+{
+	(void)state;
+	void *buf;
+	size_t len;
+
+	struct berth_bridge_spec br = { .name = "br0" };
+	assert_int_equal(berth_link_build_bridge(&br, &buf, &len), 0);
+	assert_create_flags(buf, len);
+
+	struct berth_veth_spec vs = { .host_name = "veth0", .peer_name = "eth0" };
+	assert_int_equal(berth_link_build_veth(&vs, &buf, &len), 0);
+	assert_create_flags(buf, len);
+
+	struct berth_sublink_spec mv = { .name = "mv0", .parent_ifindex = 2 };
+	assert_int_equal(berth_link_build_macvlan(&mv, &buf, &len), 0);
+	assert_create_flags(buf, len);
+	assert_int_equal(berth_link_build_ipvlan(&mv, &buf, &len), 0);
+	assert_create_flags(buf, len);
+
+	assert_int_equal(berth_link_build_vlan("eth0.5", 2, 5, &buf, &len), 0);
+	assert_create_flags(buf, len);
+	assert_int_equal(berth_link_build_vrf("vrf0", 10, &buf, &len), 0);
+	assert_create_flags(buf, len);
+}
+
+/* RTM_SETLINK ifindex, IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { key: u32 ... } } } */
+static void test_inet_conf(void **state)
+{
+	(void)state;
+	const struct berth_inet_conf_kv kv[] = {
+		{ IPV4_DEVCONF_ARP_NOTIFY, 1 },
+		{ IPV4_DEVCONF_RP_FILTER, 2 },
+		{ IPV4_DEVCONF_FORWARDING, 1 },
+		{ IPV4_DEVCONF_ROUTE_LOCALNET, 1 },
+	};
+	struct attrs msg, af, inet, conf;
+	void *buf;
+	size_t len;
+
+	assert_int_equal(berth_link_build_inet_conf(7, kv, 4, &buf, &len), 0);
+	parse_msg(buf, len, RTM_SETLINK, sizeof(struct ifinfomsg), &msg);
+	const struct nlmsghdr *h = buf;
+	assert_int_equal(h->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	assert_int_equal(ifi->ifi_family, AF_UNSPEC);
+	assert_int_equal(ifi->ifi_index, 7);
+	assert_int_equal(ifi->ifi_change, 0);
+	parse_nested(msg.tb[IFLA_AF_SPEC], &af);
+	parse_nested(af.tb[AF_INET], &inet);
+	assert_null(af.tb[AF_INET6]);
+	parse_nested(inet.tb[IFLA_INET_CONF], &conf);
+	assert_u32(conf.tb[IPV4_DEVCONF_ARP_NOTIFY], 1);
+	assert_u32(conf.tb[IPV4_DEVCONF_RP_FILTER], 2);
+	assert_u32(conf.tb[IPV4_DEVCONF_FORWARDING], 1);
+	assert_u32(conf.tb[IPV4_DEVCONF_ROUTE_LOCALNET], 1);
+	free(buf);
+
+	/* limits and bad input */
+	const struct berth_inet_conf_kv bad0 = { 0, 1 }, bad_max = { IPV4_DEVCONF_MAX + 1, 1 };
+	assert_int_equal(berth_link_build_inet_conf(7, &bad0, 1, &buf, &len), -EINVAL);
+	assert_int_equal(berth_link_build_inet_conf(7, &bad_max, 1, &buf, &len), -EINVAL);
+	assert_int_equal(berth_link_build_inet_conf(0, kv, 1, &buf, &len), -EINVAL);
+	assert_int_equal(berth_link_build_inet_conf(7, NULL, 1, &buf, &len), -EINVAL);
+	assert_int_equal(berth_link_build_inet_conf(7, kv, BERTH_INET_CONF_MAX + 1, &buf, &len),
+			 -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +585,8 @@ int main(void)
 		cmocka_unit_test(test_vrf),
 		cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_veth),
+		cmocka_unit_test(test_create_flags_echo),
+		cmocka_unit_test(test_inet_conf),
 		cmocka_unit_test(test_route_default_v4),
 		cmocka_unit_test(test_route_v6),
 		cmocka_unit_test(test_route_types),

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Bridges: creation, VLAN filtering, port VLANs. */
+#include "nl-util.h"
+#include "link-internal.h"
+
+#include "basic/log.h"
+
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+
+int berth_bridge_create(struct berth_netns *ns, const struct berth_bridge_spec *spec,
+			int *ret_ifindex)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct link_created c;
+	int r = link_build_bridge(spec, &msg);
+	if (r < 0)
+		return r;
+	r = link_create(ns, msg, spec->name, &c);
+	if (r < 0)
+		return r;
+	log_debug("created bridge '%s'", spec->name);
+	return ret_ifindex ? link_created_ifindex(ns, spec->name, &c, ret_ifindex) : 0;
+}
+
+int berth_bridge_ensure(struct berth_netns *ns, const struct berth_bridge_spec *spec,
+			struct berth_link_info *ret_info, bool *ret_created)
+{
+	struct berth_link_info info;
+	int r;
+
+	if (!spec)
+		return -EINVAL;
+	/*
+	 * Create, or find what holds the name. A link found by name and gone
+	 * before we look (deleted by someone else) means: try creating again.
+	 * Bounded: each round needs a concurrent create and delete to repeat.
+	 */
+	for (unsigned attempt = 0; attempt < 8; attempt++) {
+		_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+		struct link_created c;
+
+		r = link_build_bridge(spec, &msg);
+		if (r < 0)
+			return r;
+		r = link_create(ns, msg, spec->name, &c);
+		if (r >= 0) {
+			log_debug("created bridge '%s'", spec->name);
+			if (c.echoed)
+				info = c.info;
+			else {
+				r = berth_link_get(ns, spec->name, &info);
+				if (r < 0)
+					return link_undo_create(ns, spec->name, r);
+			}
+			if (ret_info)
+				*ret_info = info;
+			if (ret_created)
+				*ret_created = true;
+			return 0;
+		}
+		if (r != -EEXIST)
+			return r;
+
+		r = berth_link_get(ns, spec->name, &info);
+		if (r == -ENODEV)
+			continue; /* gone again: create it ourselves */
+		if (r < 0)
+			return r;
+		if (!streq(info.kind, "bridge")) {
+			log_debug("'%s' exists and is not a bridge (kind '%s')", spec->name, info.kind);
+			if (ret_info)
+				*ret_info = info;
+			return -EEXIST;
+		}
+		if (ret_info)
+			*ret_info = info;
+		if (ret_created)
+			*ret_created = false;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct ifinfomsg *ifi;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	/* RTM_NEWLINK on an existing device reaches the kind's changelink; RTM_SETLINK does not. */
+	int r = nlu_msg_new(RTM_NEWLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
+	if (r < 0)
+		return r;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	r = link_put_bridge_info(msg, true);
+	if (r < 0)
+		return r;
+	return nlu_transact(ns, msg, NULL, NULL);
+}
+
+int berth_bridge_disable_vlan_filtering(struct berth_netns *ns, int ifindex)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct ifinfomsg *ifi;
+	struct nlattr *info, *data;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	int r = nlu_msg_new(RTM_NEWLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
+	if (r < 0)
+		return r;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if ((r = link_linkinfo_begin(msg, "bridge", &info, &data)) < 0 ||
+	    (r = nlu_put_u8(msg, IFLA_BR_VLAN_FILTERING, 0)) < 0 ||
+	    (r = link_linkinfo_end(msg, info, data)) < 0)
+		return r;
+	return nlu_transact(ns, msg, NULL, NULL);
+}
+
+int berth_bridge_port_set_vlan(struct berth_netns *ns, int ifindex, uint16_t vid)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct ifinfomsg *ifi;
+	struct nlattr *spec;
+
+	if (ifindex <= 0 || vid == 0 || vid >= 4095)
+		return -EINVAL;
+	int r = nlu_msg_new(RTM_SETLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
+	if (r < 0)
+		return r;
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = ifindex;
+	spec = nlu_nest_start(msg, IFLA_AF_SPEC);
+	if (!spec)
+		return -ENOMEM;
+	/* No IFLA_BRIDGE_FLAGS: the default target is the master bridge (not "self"). */
+	struct bridge_vlan_info vinfo = {
+		.flags = BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED,
+		.vid = vid,
+	};
+	r = nlu_put(msg, IFLA_BRIDGE_VLAN_INFO, &vinfo, sizeof(vinfo));
+	if (r < 0)
+		return r;
+	r = nlu_nest_end(msg, spec);
+	if (r < 0)
+		return r;
+	return nlu_transact(ns, msg, NULL, NULL);
+}
