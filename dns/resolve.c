@@ -33,6 +33,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,6 +121,8 @@ struct dns_tables {
 	size_t n_listeners;
 
 	struct berth_ip resolv[DNS_MAX_UPSTREAMS];
+	uint32_t resolv_scope[DNS_MAX_UPSTREAMS]; /* zones of link-local servers */
+	bool resolv_scoped;                       /* any of them non-zero */
 	size_t n_resolv;
 };
 
@@ -741,23 +744,25 @@ static int build_listeners(struct dns_tables *t)
 	return 0;
 }
 
-int dns_tables_build(const char *config_dir, const struct berth_ip *resolv, size_t n_resolv,
-		     struct dns_tables **ret)
+static int tables_build(const char *config_dir, const struct dns_nameserver *resolv,
+			size_t n_resolv, struct dns_tables **ret)
 {
 	_cleanup_(dns_tables_freep) struct dns_tables *t = NULL;
 	_cleanup_free_ uint32_t *line_ctr = NULL;
 	size_t pool_cap = 0;
 	int r;
 
-	if (!config_dir || !ret || (n_resolv && !resolv))
-		return -EINVAL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	if (n_resolv > DNS_MAX_UPSTREAMS)
 		n_resolv = DNS_MAX_UPSTREAMS;
-	if (n_resolv)
-		memcpy(t->resolv, resolv, n_resolv * sizeof(*resolv));
+	for (size_t i = 0; i < n_resolv; i++) {
+		t->resolv[i] = resolv[i].ip;
+		t->resolv_scope[i] = resolv[i].scope_id;
+		if (resolv[i].scope_id)
+			t->resolv_scoped = true;
+	}
 	t->n_resolv = n_resolv;
 
 	if ((r = load_dir(config_dir, t)) < 0)
@@ -768,6 +773,29 @@ int dns_tables_build(const char *config_dir, const struct berth_ip *resolv, size
 		return r;
 	*ret = TAKE_PTR(t);
 	return 0;
+}
+
+int dns_tables_build_ns(const char *config_dir, const struct dns_nameserver *resolv,
+			size_t n_resolv, struct dns_tables **ret)
+{
+	if (!config_dir || !ret || (n_resolv && !resolv))
+		return -EINVAL;
+	return tables_build(config_dir, resolv, n_resolv, ret);
+}
+
+int dns_tables_build(const char *config_dir, const struct berth_ip *resolv, size_t n_resolv,
+		     struct dns_tables **ret)
+{
+	struct dns_nameserver ns[DNS_MAX_UPSTREAMS];
+
+	if (!config_dir || !ret || (n_resolv && !resolv))
+		return -EINVAL;
+	if (n_resolv > DNS_MAX_UPSTREAMS)
+		n_resolv = DNS_MAX_UPSTREAMS;
+	memset(ns, 0, sizeof(ns));
+	for (size_t i = 0; i < n_resolv; i++)
+		ns[i].ip = resolv[i];
+	return tables_build(config_dir, ns, n_resolv, ret);
 }
 
 size_t dns_tables_listeners(const struct dns_tables *t, const struct dns_listener **ret)
@@ -1031,6 +1059,7 @@ enum dns_verdict dns_answer(const struct dns_tables *t, const struct dns_query_c
 		up.n = t->nets[lnet].n_dns;
 	} else if (t->n_resolv) {
 		up.servers = t->resolv;
+		up.scopes = t->resolv_scoped ? t->resolv_scope : NULL;
 		up.n = t->n_resolv;
 	}
 	if (!up.n)
@@ -1055,7 +1084,7 @@ static bool zone_ok(const char *z, size_t n)
 	return true;
 }
 
-int dns_parse_resolv_conf(const char *buf, size_t len, struct berth_ip *ret, size_t max)
+int dns_parse_nameservers(const char *buf, size_t len, struct dns_nameserver *ret, size_t max)
 {
 	size_t pos = 0, count = 0;
 
@@ -1102,23 +1131,56 @@ int dns_parse_resolv_conf(const char *buf, size_t len, struct berth_ip *ret, siz
 			return -EINVAL;
 
 		char a[BERTH_IP_STRLEN];
+		struct dns_nameserver ns = { 0 };
 		const char *pct = memchr(tok[1], '%', tlen[1]);
 		size_t alen = pct ? (size_t)(pct - tok[1]) : tlen[1];
 		if (alen == 0 || alen >= sizeof(a))
 			return -EINVAL;
 		memcpy(a, tok[1], alen);
 		a[alen] = '\0';
-		struct berth_ip ip;
-		if (berth_ip_parse(a, &ip) < 0)
+		if (berth_ip_parse(a, &ns.ip) < 0)
 			return -EINVAL;
 		if (pct) {
-			if (ip.family != AF_INET6 || !zone_ok(pct + 1, tlen[1] - alen - 1))
+			size_t zlen = tlen[1] - alen - 1;
+			if (ns.ip.family != AF_INET6 || !zone_ok(pct + 1, zlen))
+				return -EINVAL;
+			memcpy(ns.zone, pct + 1, zlen);
+			ns.zone[zlen] = '\0';
+			/* A number is an interface index; anything else a name (resolved later). */
+			if (ns.zone[0] >= '0' && ns.zone[0] <= '9' &&
+			    (berth_parse_u32(ns.zone, &ns.scope_id) < 0 || ns.scope_id == 0))
 				return -EINVAL;
 		}
 		if (count < max && ret)
-			ret[count] = ip;
+			ret[count] = ns;
 		if (count < max)
 			count++;
 	}
 	return (int)count;
+}
+
+int dns_parse_resolv_conf(const char *buf, size_t len, struct berth_ip *ret, size_t max)
+{
+	struct dns_nameserver ns[DNS_MAX_UPSTREAMS];
+	int r = dns_parse_nameservers(buf, len, ns, max);
+
+	for (int i = 0; ret && i < r; i++)
+		ret[i] = ns[i].ip;
+	return r;
+}
+
+int dns_nameserver_resolve_zone(struct dns_nameserver *ns)
+{
+	unsigned idx;
+
+	if (!ns)
+		return -EINVAL;
+	if (ns->zone[0] == '\0' || ns->scope_id != 0)
+		return 0;
+	/* #syscalls socket ioctl close (if_nametoindex: SIOCGIFINDEX on a scratch socket) */
+	idx = if_nametoindex(ns->zone);
+	if (idx == 0)
+		return errno == ENODEV || errno == 0 ? -ENODEV : -errno;
+	ns->scope_id = idx;
+	return 0;
 }

@@ -553,7 +553,8 @@ static bool forward_start(struct server *s, struct fwd *tmpl, const struct dns_u
 	*f = *tmpl;
 	f->used = true;
 	f->client_id = (uint16_t)(q[0] << 8 | q[1]);
-	r = upstream_forward(s->up, ups->servers, ups->n, f->tcp, q, len, forward_done, f);
+	r = upstream_forward(s->up, ups->servers, ups->scopes, ups->n, f->tcp, q, len, forward_done,
+			     f);
 	if (r < 0) {
 		fwd_release(s, f);
 		log_debug("cannot forward: %s", strerror(-r));
@@ -873,7 +874,7 @@ static void expire_conns(struct server *s)
 /* ------------------------------------------------------------------------ */
 /* resolv.conf, tables, reload */
 
-static int read_resolv(struct server *s, struct berth_ip *ret, size_t max, size_t *ret_n)
+static int read_resolv(struct server *s, struct dns_nameserver *ret, size_t max, size_t *ret_n)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
@@ -886,16 +887,23 @@ static int read_resolv(struct server *s, struct berth_ip *ret, size_t max, size_
 	}
 	if (r < 0)
 		return log_warn("reading '%s': %s", s->cfg.resolv_conf, strerror(-r)), r;
-	r = dns_parse_resolv_conf(buf, len, ret, max);
+	r = dns_parse_nameservers(buf, len, ret, max);
 	if (r < 0)
 		return log_warn("parsing '%s': %s", s->cfg.resolv_conf, strerror(-r)), r;
 	*ret_n = (size_t)r;
+	for (size_t i = 0; i < *ret_n; i++) {
+		r = dns_nameserver_resolve_zone(&ret[i]);
+		if (r < 0)
+			return log_warn("parsing '%s': zone '%s': %s", s->cfg.resolv_conf,
+					ret[i].zone, strerror(-r)),
+			       r;
+	}
 	return 0;
 }
 
 static int build_tables(struct server *s, bool startup, struct dns_tables **ret)
 {
-	struct berth_ip up[DNS_MAX_UPSTREAMS];
+	struct dns_nameserver up[DNS_MAX_UPSTREAMS];
 	size_t n_up = 0;
 	int r;
 
@@ -905,7 +913,7 @@ static int build_tables(struct server *s, bool startup, struct dns_tables **ret)
 			return r; /* keep the current tables and upstreams */
 		n_up = 0;
 	}
-	r = dns_tables_build(s->cfg.config_dir, up, n_up, ret);
+	r = dns_tables_build_ns(s->cfg.config_dir, up, n_up, ret);
 	if (r < 0)
 		return log_error("reading config directory '%s': %s", s->cfg.config_dir,
 				 strerror(-r)),

@@ -189,7 +189,8 @@ upstream_start() {
     wait_for 50 0.1 _udp_listening outside "$addr" 53
 }
 
-_udp_listening() { inns "$1" ss -Hlun "sport = :$3" | grep -q "$2:$3"; }
+# _udp_listening NS ADDR PORT (IPv6 shows as [addr]:port or [addr]%zone:port)
+_udp_listening() { inns "$1" ss -Hlun "sport = :$3" | grep -qF -e "$2:$3" -e "[$2]:$3" -e "[$2]%"; }
 
 # write resolv.conf atomically (rename), as resolvconf/NetworkManager do
 set_resolv() {

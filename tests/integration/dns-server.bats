@@ -129,6 +129,28 @@ teardown() {
     assert_eq "$(inns c1 dig +short +tries=1 +time=4 @10.89.0.1 example.test)" 192.0.2.8
 }
 
+@test "forwarding: a link-local upstream with a zone (fe80::2%vout, by index and by name)" {
+    modern_only "1.4 drops the zone of a link-local nameserver"
+    # explicit link-local addresses on the host<->outside veth
+    ipn host addr add fe80::1/64 dev vout nodad
+    ipn outside addr add fe80::2/64 dev eth0 nodad
+    ipn outside addr add fe80::3/64 dev eth0 nodad
+    upstream_start fe80::2 example.test=192.0.2.9
+    upstream_start fe80::3 example.test=192.0.2.10
+    # the zone as an interface index, read at start
+    local idx
+    idx=$(inns host cat /sys/class/net/vout/ifindex)
+    printf 'nameserver fe80::3%%%s\n' "$idx" >"$WORLD/resolv.conf"
+    dns_start_ok
+    assert_eq "$(q c1 example.test)" 192.0.2.10 "forwarded to fe80::3%$idx over UDP"
+    assert_eq "$(q c1 +tcp example.test)" 192.0.2.10 "forwarded to fe80::3%$idx over TCP"
+    grep -q 'query\[A\] example.test from fe80::' "$WORLD/dnsmasq-fe80::3.log"
+    # the zone as an interface name, read by a reload (inside the sandbox)
+    set_resolv 'nameserver fe80::2%vout'
+    wait_for 30 0.1 bash -c "[[ \$(ip netns exec $(ns_of c1) dig +short +tries=1 +time=1 @10.89.0.1 example.test) == 192.0.2.9 ]]"
+    assert_eq "$(q c1 +tcp example.test)" 192.0.2.9 "forwarded to fe80::2%vout over TCP"
+}
+
 @test "forwarding: AARDVARK_NO_PROXY answers NXDOMAIN locally" {
     upstream_start 198.18.0.2 example.test=192.0.2.7
     printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
