@@ -67,6 +67,8 @@ static const struct {
 	{ "unlink", "removing the pid file after the last network is gone" },
 	{ "unlinkat", "the same, as newer glibc issues it" },
 	{ "getrandom", "c-ares query ids, malloc tcache randomisation" },
+	{ "inotify_add_watch", "re-watching resolv.conf after it changed or was replaced" },
+	{ "inotify_rm_watch", "dropping the watch on a replaced resolv.conf" },
 	/* memory */
 	{ "brk", "malloc" },
 	{ "mmap", "malloc of large blocks" },

@@ -38,6 +38,19 @@
 #define ACCEPT_BURST 64
 #define RBUF_INITIAL 514  /* 2 + 512: most queries fit without growing */
 #define FAIL_LOG_INTERVAL_MS 10000
+/*
+ * resolv.conf watches. The directory: a file replaced by rename (MOVED_TO),
+ * created, or written through its name there (CLOSE_WRITE). The file itself
+ * (re-added after every change, so it follows a replacement and a symlink's
+ * target): writes through any other name, e.g. the source of a bind mount
+ * (MODIFY, CLOSE_WRITE), and its own removal or replacement (ATTRIB for the
+ * link count, DELETE_SELF, MOVE_SELF).
+ */
+#define RESOLV_DIR_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
+#define RESOLV_FILE_MASK \
+	(IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+/* A MODIFY without CLOSE_WRITE (a writer keeping the file open) is read once it is quiet. */
+#define RESOLV_SETTLE_MS 100
 
 /* Top byte of epoll_data.u64: what the low bits name. */
 enum watch_kind {
@@ -97,6 +110,8 @@ struct server {
 	int epfd;
 	int sigfd;
 	int inofd;
+	int wd_dir, wd_file; /* inotify watches on resolv.conf's directory and on the file */
+	uint64_t resolv_settle_at; /* reload then (after an IN_MODIFY); 0 = none */
 	char *resolv_dir;
 	char *resolv_name;
 	struct dns_tables *tables;
@@ -923,6 +938,26 @@ static int build_tables(struct server *s, bool startup, struct dns_tables **ret)
 	return 0;
 }
 
+/*
+ * (Re)watch resolv.conf itself: after a replacement the path names a new
+ * inode, and the watch on the old one is removed. A missing file is fine:
+ * the directory watch sees it appear.
+ */
+static void resolv_watch_file(struct server *s)
+{
+	int wd;
+
+	if (s->inofd < 0)
+		return;
+	/* #syscalls inotify_add_watch inotify_rm_watch (after every resolv.conf change) */
+	wd = inotify_add_watch(s->inofd, s->cfg.resolv_conf, RESOLV_FILE_MASK);
+	if (wd < 0 && errno != ENOENT && errno != ENOTDIR)
+		log_debug("watching '%s': %m", s->cfg.resolv_conf);
+	if (s->wd_file >= 0 && wd != s->wd_file)
+		(void)inotify_rm_watch(s->inofd, s->wd_file); /* EINVAL when already gone */
+	s->wd_file = wd < 0 ? -1 : wd;
+}
+
 static int remove_pid_file(struct server *s)
 {
 	/* #syscalls unlink (unlinkat) */
@@ -939,6 +974,9 @@ static void reload(struct server *s, const char *why)
 	int r;
 
 	log_info("reloading (%s)", why);
+	/* Watch the file as it is now before reading it: a later change is seen. */
+	resolv_watch_file(s);
+	s->resolv_settle_at = 0;
 	r = build_tables(s, false, &nt);
 	if (r < 0) {
 		log_warn("reload failed, keeping the current configuration");
@@ -1027,10 +1065,21 @@ static void inotify_readable(struct server *s)
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 			if ((size_t)(buf + n - p) < sizeof(*ev) + ev->len)
 				break;
-			if ((ev->mask & IN_Q_OVERFLOW) ||
-			    (ev->len > 0 && strcmp(ev->name, s->resolv_name) == 0))
-				s->reload_pending = true;
 			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				s->reload_pending = true;
+			} else if (ev->wd == s->wd_dir) {
+				if (ev->len > 0 && strcmp(ev->name, s->resolv_name) == 0)
+					s->reload_pending = true;
+			} else if (ev->wd == s->wd_file) {
+				if (ev->mask & IN_IGNORED)
+					s->wd_file = -1; /* the watched inode is gone */
+				if (ev->mask == IN_MODIFY)
+					s->resolv_settle_at = now_ms() + RESOLV_SETTLE_MS;
+				else
+					s->reload_pending = true;
+			}
+			/* Anything else: a watch removed earlier (IN_IGNORED of an old inode). */
 		}
 	}
 }
@@ -1074,11 +1123,12 @@ static int setup_fds(struct server *s)
 	s->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (s->inofd < 0) {
 		log_warn("inotify_init1: %m, resolv.conf changes need a SIGHUP");
-	} else if (inotify_add_watch(s->inofd, s->resolv_dir, IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
+	} else if ((s->wd_dir = inotify_add_watch(s->inofd, s->resolv_dir, RESOLV_DIR_MASK)) < 0) {
 		log_warn("watching '%s': %m, resolv.conf changes need a SIGHUP", s->resolv_dir);
 		close(s->inofd);
 		s->inofd = -1;
 	} else {
+		resolv_watch_file(s); /* before the first read: no change slips through */
 		ev.data.u64 = tag(W_INOTIFY, 0, 0);
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->inofd, &ev) < 0)
 			return log_error("epoll_ctl: %m"), -errno;
@@ -1098,6 +1148,7 @@ int server_new(const struct server_config *cfg, struct server **ret)
 		return log_error("out of memory"), -ENOMEM;
 	s->cfg = *cfg;
 	s->epfd = s->sigfd = s->inofd = -1;
+	s->wd_dir = s->wd_file = -1;
 	s->dl_head = s->dl_tail = -1;
 	for (int i = 0; i < SERVER_MAX_CONNS; i++) {
 		s->conns[i].fd = -1;
@@ -1185,6 +1236,12 @@ static int loop_timeout(struct server *s)
 
 	if (s->n_resume > 0 || s->reload_pending)
 		return 0;
+	if (s->resolv_settle_at) {
+		uint64_t now = now_ms();
+		int rt = s->resolv_settle_at <= now ? 0 : (int)(s->resolv_settle_at - now);
+		if (t < 0 || rt < t)
+			t = rt;
+	}
 	if (s->dl_head >= 0) {
 		uint64_t now = now_ms(), dl = s->conns[s->dl_head].deadline;
 		int ct = dl <= now ? 0 : (int)(dl - now);
@@ -1249,6 +1306,10 @@ int server_run(struct server *s)
 			}
 		}
 		expire_conns(s);
+		if (s->resolv_settle_at && s->resolv_settle_at <= now_ms()) {
+			s->resolv_settle_at = 0;
+			s->reload_pending = true;
+		}
 		if (s->reload_pending && !s->stop) {
 			s->reload_pending = false;
 			reload(s, "configuration or resolv.conf changed");

@@ -185,6 +185,78 @@ teardown() {
     wait_for 30 0.1 bash -c "[[ \$(ip netns exec $(ns_of c1) dig +short +tries=1 +time=1 @10.89.0.1 example.test) == 192.0.2.7 ]]"
 }
 
+@test "resolv.conf bind-mounted and changed in place: the new upstream is used (file watch)" {
+    modern_only "1.4 reads resolv.conf once"
+    upstream_start 198.18.0.2 example.test=192.0.2.7
+    upstream_start 198.18.0.3 example.test=192.0.2.8
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+    dns_start_bound
+    assert_eq "$(q c1 example.test)" 192.0.2.7 "first upstream"
+    # truncate + write through the bind mount's source: only the file sees it
+    resolv_in_place "$WORLD/resolv.conf" 'nameserver 198.18.0.3'
+    wait_for 30 0.1 answered c1 example.test 192.0.2.8
+    resolv_in_place "$WORLD/resolv.conf" '# back again' 'nameserver 198.18.0.2'
+    wait_for 30 0.1 answered c1 example.test 192.0.2.7
+    dns_alive
+}
+
+@test "resolv.conf replaced by rename: the file watch moves to the new file" {
+    modern_only "1.4 reads resolv.conf once"
+    upstream_start 198.18.0.2 example.test=192.0.2.7
+    upstream_start 198.18.0.3 example.test=192.0.2.8
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+    dns_start_ok
+    assert_eq "$(q c1 example.test)" 192.0.2.7 "first upstream"
+    set_resolv 'nameserver 198.18.0.3'
+    wait_for 30 0.1 answered c1 example.test 192.0.2.8
+    # the new file written in place through a second name outside the watched
+    # directory (a hard link): seen only by a watch on the new file itself
+    mkdir -p "$WORLD/other"
+    ln "$WORLD/resolv.conf" "$WORLD/other/resolv.conf"
+    resolv_in_place "$WORLD/other/resolv.conf" 'nameserver 198.18.0.2'
+    wait_for 30 0.1 answered c1 example.test 192.0.2.7
+}
+
+@test "resolv.conf a symlink whose target is replaced by rename (systemd-resolved style)" {
+    modern_only "1.4 reads resolv.conf once"
+    upstream_start 198.18.0.2 example.test=192.0.2.7
+    upstream_start 198.18.0.3 example.test=192.0.2.8
+    mkdir -p "$WORLD/etc" "$WORLD/run"
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/run/stub.conf"
+    ln -s ../run/stub.conf "$WORLD/etc/resolv.conf"
+    dns_start_ok BERTH_DNS_RESOLV_CONF="$WORLD/etc/resolv.conf"
+    assert_eq "$(q c1 example.test)" 192.0.2.7 "first upstream"
+    # nothing happens in etc/: the target is replaced in run/
+    printf 'nameserver 198.18.0.3\n' >"$WORLD/run/stub.conf.new"
+    mv "$WORLD/run/stub.conf.new" "$WORLD/run/stub.conf"
+    wait_for 30 0.1 answered c1 example.test 192.0.2.8
+    # and once more: the watch followed the link to the new target
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/run/stub.conf.new"
+    mv "$WORLD/run/stub.conf.new" "$WORLD/run/stub.conf"
+    wait_for 30 0.1 answered c1 example.test 192.0.2.7
+}
+
+@test "resolv.conf changed while a forward is in flight: the old upstream's answer arrives" {
+    modern_only "1.4 reads resolv.conf once"
+    # 198.18.0.2 answers after 1.5 s; 198.18.0.3 (dnsmasq) at once
+    bg outside python3 "$HELPERS_DIR/dns-tool.py" slow-upstream 198.18.0.2 1500 192.0.2.5 \
+        "$WORLD/slow.log"
+    wait_for 50 0.1 _udp_listening outside 198.18.0.2 53
+    upstream_start 198.18.0.3 example.test=192.0.2.8
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+    dns_start_bound
+    inns c1 dig +short +tries=1 +time=4 @10.89.0.1 slow.test >"$WORLD/inflight" 2>&1 &
+    local dig=$!
+    echo "$dig" >>"$WORLD/pids"
+    wait_for 30 0.1 grep -q 'query slow.test' "$WORLD/slow.log"
+    # switch while the slow answer is still on its way
+    resolv_in_place "$WORLD/resolv.conf" 'nameserver 198.18.0.3'
+    wait_for 30 0.1 answered c2 example.test 192.0.2.8
+    wait "$dig" || true
+    assert_eq "$(cat "$WORLD/inflight")" 192.0.2.5 "answer of the old upstream"
+    assert_eq "$(grep -c 'query slow.test' "$WORLD/slow.log")" 1 "asked once"
+}
+
 @test "SIGHUP: a new network gets a listener, the old one keeps serving" {
     dns_start_ok
     local pid
