@@ -23,7 +23,8 @@
 
 /*
  * The allowlist. Every entry names who needs it; the "#syscalls" comments
- * next to the calls in server.c/upstream.c point back here.
+ * next to the calls in the server files (server.c, udp.c, tcp.c, reload.c, ...)
+ * and upstream.c point back here.
  */
 static const struct {
 	const char *name;
@@ -36,8 +37,8 @@ static const struct {
 	{ "read", "signalfd, inotify, TCP connections, config files, c-ares TCP" },
 	{ "readv", "c-ares TCP reads" },
 	{ "recvfrom", "c-ares UDP answers" },
-	{ "recvmmsg", "UDP queries, in batches (server.c udp_readable)" },
-	{ "sendmmsg", "UDP answers, in batches (server.c udp_readable)" },
+	{ "recvmmsg", "UDP queries, in batches (udp.c udp_readable)" },
+	{ "sendmmsg", "UDP answers, in batches (udp.c udp_readable)" },
 	{ "recvmsg", "c-ares UDP answers (some builds)" },
 	{ "sendto", "forwarded UDP answers, TCP send(), c-ares queries, syslog" },
 	{ "sendmsg", "c-ares (some builds), syslog" },
