@@ -137,7 +137,8 @@ static void drop_capabilities(void)
 		  data[0].permitted ? "CAP_NET_BIND_SERVICE" : "none");
 }
 
-static int install_seccomp(void)
+/* The allowlist as a libseccomp filter (default action: EPERM). */
+static int seccomp_build(scmp_filter_ctx *ret)
 {
 	scmp_filter_ctx ctx;
 	int r;
@@ -156,7 +157,30 @@ static int install_seccomp(void)
 			return r;
 		}
 	}
+	*ret = ctx;
+	return 0;
+}
+
+int sandbox_seccomp_install(void)
+{
+	scmp_filter_ctx ctx;
+	int r = seccomp_build(&ctx);
+
+	if (r < 0)
+		return r;
 	r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r;
+}
+
+int sandbox_seccomp_export_bpf(int fd)
+{
+	scmp_filter_ctx ctx;
+	int r = seccomp_build(&ctx);
+
+	if (r < 0)
+		return r;
+	r = seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
 	return r;
 }
@@ -170,7 +194,7 @@ int sandbox_apply(bool seccomp)
 		log_info("seccomp filter disabled");
 		return 0;
 	}
-	int r = install_seccomp();
+	int r = sandbox_seccomp_install();
 	if (r < 0)
 		log_warn("cannot install the seccomp filter: %s, continuing without it", strerror(-r));
 	else

@@ -424,7 +424,7 @@ teardown() {
     wait_for 50 0.1 bash -c "! kill -0 $pid 2>/dev/null || grep -q '^Z' <(ps -o stat= -p $pid)"
 }
 
-@test "sandbox: seccomp filter and capabilities after start" {
+@test "sandbox: seccomp filter (the one sandbox.c builds) and capabilities after start" {
     modern_only "berth-dns hardening"
     [[ -z ${BERTH_DNS_NO_SECCOMP:-} ]] || skip "seccomp disabled by BERTH_DNS_NO_SECCOMP"
     if grep -q __asan_init "$(dns_bin)"; then skip "sanitizer build: no seccomp filter"; fi
@@ -435,4 +435,20 @@ teardown() {
     assert_match "$st" $'CapEff:\t0000000000000400' "effective capabilities"
     assert_match "$st" $'CapBnd:\t0000000000000400' "bounding set"
     assert_match "$st" $'NoNewPrivs:\t1' "no_new_privs"
+    if [[ $st == *Seccomp_filters:* ]]; then
+        assert_match "$st" $'Seccomp_filters:\t1' "one filter"
+    fi
+    # The filter of the running server is the one dns/sandbox.c builds, the
+    # one unit/test-dns-sandbox.c shows returning EPERM off the allowlist.
+    local cmp out rc=0
+    cmp="$(dirname "$(dirname "$(dns_bin)")")/tests/dns-seccomp-compare"
+    [[ -x $cmp ]] || skip "dns-seccomp-compare not built ($cmp)"
+    out=$("$cmp" "$(dns_pid)") || rc=$?
+    [[ $rc -ne 77 ]] || skip "$out"
+    assert_eq "$rc" 0 "dns-seccomp-compare: $out"
+    assert_match "$out" "^identical: [0-9]+ instructions" "running filter"
+    # interrupted for the read and detached: it keeps serving
+    assert_eq "$(q c1 web)" 10.89.0.2 "after the filter was read"
+    assert_eq "$(q c1 +tcp web)" 10.89.0.2 "TCP after the filter was read"
+    dns_alive
 }
