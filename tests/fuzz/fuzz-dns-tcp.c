@@ -134,7 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(wb.cap <= limit);
 			/* Write some of it out, as a socket would take it. */
 			size_t w = rnd(&st) % (dns_tcp_wbuf_pending(&wb) + 1);
-			memcpy(out + out_len, wb.buf + wb.off, w);
+			if (w)
+				memcpy(out + out_len, wb.buf + wb.off, w);
 			out_len += w;
 			dns_tcp_wbuf_written(&wb, w);
 		}
@@ -155,7 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(size - ref < 2 || size - ref - 2 < ((size_t)data[ref] << 8 | data[ref + 1]));
 	}
 	/* Drain the write buffer: the output is exactly what was accepted. */
-	memcpy(out + out_len, wb.buf + wb.off, dns_tcp_wbuf_pending(&wb));
+	if (dns_tcp_wbuf_pending(&wb))
+		memcpy(out + out_len, wb.buf + wb.off, dns_tcp_wbuf_pending(&wb));
 	out_len += dns_tcp_wbuf_pending(&wb);
 	dns_tcp_wbuf_written(&wb, dns_tcp_wbuf_pending(&wb));
 	check(dns_tcp_wbuf_pending(&wb) == 0);

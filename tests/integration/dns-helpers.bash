@@ -233,6 +233,14 @@ resolv_in_place() {
     printf '%s\n' "$@" >>"$f"
 }
 
+# two_upstreams: dnsmasq on 198.18.0.2 (example.test=192.0.2.7) and on
+# 198.18.0.3 (example.test=192.0.2.8); resolv.conf names the first
+two_upstreams() {
+    upstream_start 198.18.0.2 example.test=192.0.2.7
+    upstream_start 198.18.0.3 example.test=192.0.2.8
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+}
+
 # answered CTR NAME IP: one query from CTR to 10.89.0.1 gets exactly IP
 answered() { [[ $(inns "$1" dig +short +tries=1 +time=1 @10.89.0.1 "$2" 2>&1) == "$3" ]]; }
 

@@ -187,9 +187,7 @@ teardown() {
 
 @test "resolv.conf bind-mounted and changed in place: the new upstream is used (file watch)" {
     modern_only "1.4 reads resolv.conf once"
-    upstream_start 198.18.0.2 example.test=192.0.2.7
-    upstream_start 198.18.0.3 example.test=192.0.2.8
-    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+    two_upstreams
     dns_start_bound
     assert_eq "$(q c1 example.test)" 192.0.2.7 "first upstream"
     # truncate + write through the bind mount's source: only the file sees it
@@ -202,9 +200,7 @@ teardown() {
 
 @test "resolv.conf replaced by rename: the file watch moves to the new file" {
     modern_only "1.4 reads resolv.conf once"
-    upstream_start 198.18.0.2 example.test=192.0.2.7
-    upstream_start 198.18.0.3 example.test=192.0.2.8
-    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+    two_upstreams
     dns_start_ok
     assert_eq "$(q c1 example.test)" 192.0.2.7 "first upstream"
     set_resolv 'nameserver 198.18.0.3'
@@ -219,8 +215,7 @@ teardown() {
 
 @test "resolv.conf a symlink whose target is replaced by rename (systemd-resolved style)" {
     modern_only "1.4 reads resolv.conf once"
-    upstream_start 198.18.0.2 example.test=192.0.2.7
-    upstream_start 198.18.0.3 example.test=192.0.2.8
+    two_upstreams
     mkdir -p "$WORLD/etc" "$WORLD/run"
     printf 'nameserver 198.18.0.2\n' >"$WORLD/run/stub.conf"
     ln -s ../run/stub.conf "$WORLD/etc/resolv.conf"
