@@ -2,8 +2,10 @@
 # shellcheck disable=SC2034 # the tables are arrays read through namerefs (row, rowr)
 # SPDX-License-Identifier: Apache-2.0
 # DNS benchmark (issue #4): dnsperf against berth-dns, Debian's aardvark-dns
-# (when installed) and a trivial fixed-answer UDP responder (bench/dns-floor),
-# one server at a time, same names, same client, same run. Also berth-dns's
+# (when installed) and a trivial fixed-answer UDP responder (bench/dns-floor,
+# batched with recvmmsg/sendmmsg of 16 like berth-dns, so that berth-dns/floor
+# is the distance to a real floor), one server at a time, same names, same
+# client, same run. Also berth-dns's
 # resident memory with 1000 containers and its reload time with 10,000.
 #
 #   sudo bench/dns.sh

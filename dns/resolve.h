@@ -30,6 +30,13 @@ struct dns_listener {
 	const char *network; /* points into the tables */
 };
 
+/* A host upstream server from resolv.conf; IPv6 may carry a zone ("fe80::1%eth0"). */
+struct dns_nameserver {
+	struct berth_ip ip;
+	uint32_t scope_id;         /* the zone as an interface index; 0 = none (yet) */
+	char zone[BERTH_IFNAMSIZ]; /* the zone as written; "" = none */
+};
+
 /*
  * Build the tables from every network file in config_dir (see
  * lib/dnsconf/aardvark.h). Unreadable or malformed files are logged and
@@ -39,6 +46,9 @@ struct dns_listener {
  */
 int dns_tables_build(const char *config_dir, const struct berth_ip *resolv, size_t n_resolv,
 		     struct dns_tables **ret);
+/* The same with resolv.conf's servers as parsed, zones (scope ids) included. */
+int dns_tables_build_ns(const char *config_dir, const struct dns_nameserver *resolv,
+			size_t n_resolv, struct dns_tables **ret);
 void dns_tables_free(struct dns_tables *t);
 /* Every (listen ip, network) pair, deduplicated by ip; valid while t lives. */
 size_t dns_tables_listeners(const struct dns_tables *t, const struct dns_listener **ret);
@@ -62,6 +72,7 @@ struct dns_query_ctx {
 
 struct dns_upstreams {
 	const struct berth_ip *servers; /* points into the tables */
+	const uint32_t *scopes; /* IPv6 scope ids per server (zones), NULL: none */
 	size_t n;
 };
 
@@ -80,7 +91,17 @@ enum dns_verdict dns_answer(const struct dns_tables *t, const struct dns_query_c
 
 /*
  * Parse resolv.conf content: `nameserver` lines, comments stripped, the first
- * DNS_MAX_UPSTREAMS kept; IPv6 zones accepted and dropped ("fe80::1%eth0").
- * Returns the count, or -EINVAL for a malformed nameserver line.
+ * DNS_MAX_UPSTREAMS kept. An IPv6 address may carry a zone: a number is taken
+ * as the interface index (scope_id), a name is kept in `zone` for
+ * dns_nameserver_resolve_zone(). Returns the count, or -EINVAL for a
+ * malformed nameserver line (a zone on IPv4, an empty or over-long zone, zone 0).
  */
+int dns_parse_nameservers(const char *buf, size_t len, struct dns_nameserver *ret, size_t max);
+/* The same, addresses only (zones are checked and dropped). */
 int dns_parse_resolv_conf(const char *buf, size_t len, struct berth_ip *ret, size_t max);
+/*
+ * Turn a zone given as an interface name into its index (if_nametoindex, in
+ * the caller's network namespace). No zone, or a numeric one: nothing to do.
+ * Returns 0, or -ENODEV when no such interface exists.
+ */
+int dns_nameserver_resolve_zone(struct dns_nameserver *ns);

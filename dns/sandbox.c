@@ -23,7 +23,8 @@
 
 /*
  * The allowlist. Every entry names who needs it; the "#syscalls" comments
- * next to the calls in server.c/upstream.c point back here.
+ * next to the calls in the server files (server.c, udp.c, tcp.c, reload.c, ...)
+ * and upstream.c point back here.
  */
 static const struct {
 	const char *name;
@@ -36,8 +37,8 @@ static const struct {
 	{ "read", "signalfd, inotify, TCP connections, config files, c-ares TCP" },
 	{ "readv", "c-ares TCP reads" },
 	{ "recvfrom", "c-ares UDP answers" },
-	{ "recvmmsg", "UDP queries, in batches (server.c udp_readable)" },
-	{ "sendmmsg", "UDP answers, in batches (server.c udp_readable)" },
+	{ "recvmmsg", "UDP queries, in batches (udp.c udp_readable)" },
+	{ "sendmmsg", "UDP answers, in batches (udp.c udp_readable)" },
 	{ "recvmsg", "c-ares UDP answers (some builds)" },
 	{ "sendto", "forwarded UDP answers, TCP send(), c-ares queries, syslog" },
 	{ "sendmsg", "c-ares (some builds), syslog" },
@@ -67,6 +68,8 @@ static const struct {
 	{ "unlink", "removing the pid file after the last network is gone" },
 	{ "unlinkat", "the same, as newer glibc issues it" },
 	{ "getrandom", "c-ares query ids, malloc tcache randomisation" },
+	{ "inotify_add_watch", "re-watching resolv.conf after it changed or was replaced" },
+	{ "inotify_rm_watch", "dropping the watch on a replaced resolv.conf" },
 	/* memory */
 	{ "brk", "malloc" },
 	{ "mmap", "malloc of large blocks" },
@@ -134,7 +137,8 @@ static void drop_capabilities(void)
 		  data[0].permitted ? "CAP_NET_BIND_SERVICE" : "none");
 }
 
-static int install_seccomp(void)
+/* The allowlist as a libseccomp filter (default action: EPERM). */
+static int seccomp_build(scmp_filter_ctx *ret)
 {
 	scmp_filter_ctx ctx;
 	int r;
@@ -153,7 +157,30 @@ static int install_seccomp(void)
 			return r;
 		}
 	}
+	*ret = ctx;
+	return 0;
+}
+
+int sandbox_seccomp_install(void)
+{
+	scmp_filter_ctx ctx;
+	int r = seccomp_build(&ctx);
+
+	if (r < 0)
+		return r;
 	r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r;
+}
+
+int sandbox_seccomp_export_bpf(int fd)
+{
+	scmp_filter_ctx ctx;
+	int r = seccomp_build(&ctx);
+
+	if (r < 0)
+		return r;
+	r = seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
 	return r;
 }
@@ -167,7 +194,7 @@ int sandbox_apply(bool seccomp)
 		log_info("seccomp filter disabled");
 		return 0;
 	}
-	int r = install_seccomp();
+	int r = sandbox_seccomp_install();
 	if (r < 0)
 		log_warn("cannot install the seccomp filter: %s, continuing without it", strerror(-r));
 	else

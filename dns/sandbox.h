@@ -23,6 +23,19 @@
 unsigned sandbox_allowlist_size(void);
 
 /*
+ * Stage 3 alone: load the allowlist filter into the calling thread (and its
+ * future children). Needs no_new_privs or CAP_SYS_ADMIN. 0 or -errno.
+ * Tests call it in a forked child to see the filter at work.
+ */
+int sandbox_seccomp_install(void);
+/*
+ * Write the same filter as BPF (struct sock_filter[], as seccomp_load()
+ * loads it) to fd, so that a test can compare it with the filter of the
+ * running server. 0 or -errno.
+ */
+int sandbox_seccomp_export_bpf(int fd);
+
+/*
  * Apply the three stages; `seccomp` false skips stage 3 (BERTH_DNS_NO_SECCOMP,
  * sanitizer builds). Returns 0, or -errno only for programming errors.
  */

@@ -11,8 +11,12 @@
 #include <ares.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define UPSTREAM_MAX_INFLIGHT 1024
 #define UPSTREAM_MAX_SOCKS 256 /* 32 channels x 3 servers x (UDP + TCP) = 192 */
@@ -23,6 +27,7 @@ struct channel {
 	bool tcp;
 	size_t n;
 	struct berth_ip servers[UPSTREAM_MAX_SERVERS];
+	uint32_t scopes[UPSTREAM_MAX_SERVERS]; /* IPv6 scope ids; 0 = none */
 	uint64_t last_used;
 	size_t pending;
 };
@@ -151,18 +156,90 @@ struct upstream_pool *upstream_pool_free(struct upstream_pool *p)
 	return NULL;
 }
 
-static bool channel_matches(const struct channel *ch, const struct berth_ip *servers, size_t n,
-			    bool tcp)
+static uint32_t scope_of(const uint32_t *scopes, size_t i)
+{
+	return scopes ? scopes[i] : 0;
+}
+
+static bool channel_matches(const struct channel *ch, const struct berth_ip *servers,
+			    const uint32_t *scopes, size_t n, bool tcp)
 {
 	if (!ch->ares || ch->tcp != tcp || ch->n != n)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!berth_ip_equal(&ch->servers[i], &servers[i]))
+		if (!berth_ip_equal(&ch->servers[i], &servers[i]) ||
+		    ch->scopes[i] != scope_of(scopes, i))
 			return false;
 	return true;
 }
 
-static int channel_init(struct channel *ch, const struct berth_ip *servers, size_t n, bool tcp)
+/*
+ * c-ares socket functions (its sockets are "user managed" then: c-ares sets
+ * no options of its own on them).
+ */
+static ares_socket_t sock_open(int family, int type, int protocol, void *data)
+{
+	int one = 1;
+	/* #syscalls socket setsockopt (c-ares upstream sockets) */
+	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+
+	if (fd < 0)
+		return ARES_SOCKET_BAD;
+	/* As c-ares does for its own TCP sockets: one query, one answer, no batching. */
+	if (type == SOCK_STREAM)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+static int sock_close(ares_socket_t fd, void *data)
+{
+	return close(fd);
+}
+
+/* connect() with the scope id of a link-local server filled in. */
+static int sock_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len,
+			void *data)
+{
+	const struct channel *ch = data;
+	struct sockaddr_in6 in6;
+
+	if (sa->sa_family == AF_INET6 && len >= (ares_socklen_t)sizeof(in6)) {
+		memcpy(&in6, sa, sizeof(in6));
+		for (size_t i = 0; i < ch->n && in6.sin6_scope_id == 0; i++)
+			if (ch->servers[i].family == AF_INET6 && ch->scopes[i] &&
+			    memcmp(&ch->servers[i].v6, &in6.sin6_addr, 16) == 0)
+				in6.sin6_scope_id = ch->scopes[i];
+		/* #syscalls connect */
+		return connect(fd, (const struct sockaddr *)&in6, sizeof(in6));
+	}
+	return connect(fd, sa, len);
+}
+
+static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+				  struct sockaddr *from, ares_socklen_t *from_len, void *data)
+{
+	/* #syscalls recvfrom */
+	return recvfrom(fd, buf, len, flags, from, from_len);
+}
+
+static ares_ssize_t sock_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *data)
+{
+	struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+
+	/* #syscalls sendmsg (MSG_NOSIGNAL: a reset TCP upstream is an error, not a SIGPIPE) */
+	return sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
+static const struct ares_socket_functions sock_funcs = {
+	.asocket = sock_open,
+	.aclose = sock_close,
+	.aconnect = sock_connect,
+	.arecvfrom = sock_recvfrom,
+	.asendv = sock_sendv,
+};
+
+static int channel_init(struct channel *ch, const struct berth_ip *servers, const uint32_t *scopes,
+			size_t n, bool tcp)
 {
 	struct ares_options opts = { 0 };
 	struct ares_addr_port_node nodes[UPSTREAM_MAX_SERVERS];
@@ -189,6 +266,8 @@ static int channel_init(struct channel *ch, const struct berth_ip *servers, size
 		ch->ares = NULL;
 		return r == ARES_ENOMEM ? -ENOMEM : -EIO;
 	}
+	/* Before any socket exists; ch outlives the channel (it owns it). */
+	ares_set_socket_functions(ch->ares, &sock_funcs, ch);
 	for (size_t i = 0; i < n; i++) {
 		nodes[i].next = i + 1 < n ? &nodes[i + 1] : NULL;
 		nodes[i].family = servers[i].family;
@@ -209,19 +288,21 @@ static int channel_init(struct channel *ch, const struct berth_ip *servers, size
 	ch->tcp = tcp;
 	ch->n = n;
 	memcpy(ch->servers, servers, n * sizeof(*servers));
+	for (size_t i = 0; i < n; i++)
+		ch->scopes[i] = scope_of(scopes, i);
 	ch->pending = 0;
 	return 0;
 }
 
-static int channel_get(struct upstream_pool *p, const struct berth_ip *servers, size_t n, bool tcp,
-		       struct channel **ret)
+static int channel_get(struct upstream_pool *p, const struct berth_ip *servers,
+		       const uint32_t *scopes, size_t n, bool tcp, struct channel **ret)
 {
 	struct channel *victim = NULL;
 	int r;
 
 	for (size_t i = 0; i < UPSTREAM_MAX_CHANNELS; i++) {
 		struct channel *ch = &p->channels[i];
-		if (channel_matches(ch, servers, n, tcp)) {
+		if (channel_matches(ch, servers, scopes, n, tcp)) {
 			ch->last_used = ++p->clock;
 			*ret = ch;
 			return 0;
@@ -243,7 +324,7 @@ static int channel_get(struct upstream_pool *p, const struct berth_ip *servers, 
 		log_debug("evicting upstream channel (%zu pending)", victim->pending);
 		channel_destroy(victim);
 	}
-	r = channel_init(victim, servers, n, tcp);
+	r = channel_init(victim, servers, scopes, n, tcp);
 	if (r < 0)
 		return r;
 	victim->last_used = ++p->clock;
@@ -271,8 +352,9 @@ static void send_done(void *arg, int status, int timeouts, unsigned char *abuf, 
 		cb(userdata, status, NULL, 0);
 }
 
-int upstream_forward(struct upstream_pool *p, const struct berth_ip *servers, size_t n, bool tcp,
-		     const uint8_t *query, size_t len, upstream_done_fn cb, void *userdata)
+int upstream_forward(struct upstream_pool *p, const struct berth_ip *servers,
+		     const uint32_t *scopes, size_t n, bool tcp, const uint8_t *query, size_t len,
+		     upstream_done_fn cb, void *userdata)
 {
 	struct channel *ch;
 	struct pending *pe;
@@ -286,7 +368,7 @@ int upstream_forward(struct upstream_pool *p, const struct berth_ip *servers, si
 		return -EINVAL;
 	if (p->free_head < 0)
 		return -EBUSY;
-	r = channel_get(p, servers, n, tcp, &ch);
+	r = channel_get(p, servers, scopes, n, tcp, &ch);
 	if (r < 0)
 		return r;
 

@@ -12,7 +12,11 @@
  * most upstream_timeout_ms() and then calls upstream_process_timeouts().
  *
  * c-ares 1.18 has no ares_process_fds(); ares_process_fd() + ares_timeout()
- * are the event-driven interface there.
+ * are the event-driven interface there. It has no scope ids either: its
+ * sockets are made through our own socket functions
+ * (ares_set_socket_functions), whose connect() puts the server's scope id
+ * into the sockaddr of a link-local IPv6 server. They also open every socket
+ * SOCK_NONBLOCK | SOCK_CLOEXEC in one call and send with MSG_NOSIGNAL.
  *
  * A query is relayed as the client sent it (c-ares only replaces the id): no
  * EDNS is added, RD is not touched. Every server gets 5 s / n, one try each,
@@ -47,12 +51,15 @@ struct upstream_pool *upstream_pool_free(struct upstream_pool *p);
 
 /*
  * Send `query` (a complete DNS message, without TCP length prefix) to
- * servers[0..n) over UDP or TCP. Must not be called from inside an
- * upstream_done_fn. Returns 0 when the callback will run (or already ran),
- * -errno when it will not (-EINVAL: no servers, -ENOMEM, -EIO: c-ares init).
+ * servers[0..n) over UDP or TCP. scopes (NULL: all 0) gives each IPv6
+ * server's scope id, the interface of a link-local address ("fe80::1%eth0").
+ * Must not be called from inside an upstream_done_fn. Returns 0 when the
+ * callback will run (or already ran), -errno when it will not (-EINVAL: no
+ * servers, -ENOMEM, -EIO: c-ares init).
  */
-int upstream_forward(struct upstream_pool *p, const struct berth_ip *servers, size_t n, bool tcp,
-		     const uint8_t *query, size_t len, upstream_done_fn cb, void *userdata);
+int upstream_forward(struct upstream_pool *p, const struct berth_ip *servers,
+		     const uint32_t *scopes, size_t n, bool tcp, const uint8_t *query, size_t len,
+		     upstream_done_fn cb, void *userdata);
 
 /* An epoll event whose data.u64 carries UPSTREAM_EPOLL_TAG. */
 void upstream_handle_event(struct upstream_pool *p, uint64_t data, uint32_t events);

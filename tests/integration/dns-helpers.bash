@@ -133,6 +133,32 @@ dns_start() {
     return 0
 }
 
+# dns_start_bound [ENV=VAL...]: like dns_start, but in a private mount
+# namespace where $WORLD/resolv.conf is bind-mounted onto
+# $WORLD/etc/resolv.conf, the file berth-dns reads (as a container engine
+# bind-mounts resolv.conf). Writes to $WORLD/resolv.conf then show on the
+# file only, never in $WORLD/etc.
+dns_start_bound() {
+    local host bin
+    host=$(ns_of host)
+    _ns_guard "$host" || return 1
+    bin=$(dns_bin)
+    mkdir -p "$WORLD/etc"
+    : >"$WORLD/etc/resolv.conf"
+    status=0
+    ip netns exec "$host" env BERTH_DNS_RESOLV_CONF="$WORLD/etc/resolv.conf" "$@" \
+        timeout 30 unshare -m --propagation private \
+        sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
+        "$WORLD/resolv.conf" "$WORLD/etc/resolv.conf" "$bin" --config "$DNS_CONFIG" -p 53 run \
+        >"$WORLD/dns.stdout" 2>"$WORLD/dns.stderr" || status=$?
+    stderr=$(cat "$WORLD/dns.stderr")
+    if [[ $status -ne 0 ]]; then
+        echo "start failed: $status" >&2
+        echo "$stderr" >&2
+        return 1
+    fi
+}
+
 dns_start_ok() {
     dns_start "$@"
     if [[ $status -ne 0 ]]; then
@@ -189,13 +215,37 @@ upstream_start() {
     wait_for 50 0.1 _udp_listening outside "$addr" 53
 }
 
-_udp_listening() { inns "$1" ss -Hlun "sport = :$3" | grep -q "$2:$3"; }
+# _udp_listening NS ADDR PORT (IPv6 shows as [addr]:port or [addr]%zone:port)
+_udp_listening() { inns "$1" ss -Hlun "sport = :$3" | grep -qF -e "$2:$3" -e "[$2]:$3" -e "[$2]%"; }
 
 # write resolv.conf atomically (rename), as resolvconf/NetworkManager do
 set_resolv() {
     printf '%s\n' "$@" >"$WORLD/resolv.conf.new"
     mv "$WORLD/resolv.conf.new" "$WORLD/resolv.conf"
 }
+
+# resolv_in_place FILE LINE...: truncate FILE, then write it, in two steps
+# (the inode stays: how a bind-mounted resolv.conf is changed)
+resolv_in_place() {
+    local f=$1
+    shift
+    truncate -s 0 "$f"
+    printf '%s\n' "$@" >>"$f"
+}
+
+# two_upstreams: dnsmasq on 198.18.0.2 (example.test=192.0.2.7) and on
+# 198.18.0.3 (example.test=192.0.2.8); resolv.conf names the first
+two_upstreams() {
+    upstream_start 198.18.0.2 example.test=192.0.2.7
+    upstream_start 198.18.0.3 example.test=192.0.2.8
+    printf 'nameserver 198.18.0.2\n' >"$WORLD/resolv.conf"
+}
+
+# answered CTR NAME IP: one query from CTR to 10.89.0.1 gets exactly IP
+answered() { [[ $(inns "$1" dig +short +tries=1 +time=1 @10.89.0.1 "$2" 2>&1) == "$3" ]]; }
+
+# dns_tool ARGS...: tests/integration/dns-tool.py
+dns_tool() { python3 "$HELPERS_DIR/dns-tool.py" "$@"; }
 
 # established TCP connections to port 53 in the host ns
 tcp_conns() { inns host ss -Htn state established "sport = :53" | wc -l; }

@@ -415,6 +415,71 @@ static void test_resolv_conf(void **state)
 	assert_int_equal(dns_parse_resolv_conf(late, strlen(late), s, 3), -EINVAL);
 }
 
+/* Link-local upstreams: the zone is kept (as an index or a name) and reaches the forward. */
+static void test_resolv_conf_zones(void **state)
+{
+	struct dns_nameserver ns[DNS_MAX_UPSTREAMS];
+	char tmp[BERTH_IP_STRLEN];
+	static const char conf[] = "nameserver fe80::1%eth0\n"
+				   "nameserver fe80::2%7\n"
+				   "nameserver 192.0.2.1\n";
+
+	assert_int_equal(dns_parse_nameservers(conf, strlen(conf), ns, DNS_MAX_UPSTREAMS), 3);
+	assert_string_equal(berth_ip_fmt(&ns[0].ip, tmp), "fe80::1");
+	assert_string_equal(ns[0].zone, "eth0");
+	assert_int_equal(ns[0].scope_id, 0); /* a name: resolved later */
+	assert_string_equal(berth_ip_fmt(&ns[1].ip, tmp), "fe80::2");
+	assert_string_equal(ns[1].zone, "7");
+	assert_int_equal(ns[1].scope_id, 7); /* a number: the index itself */
+	assert_string_equal(ns[2].zone, "");
+	assert_int_equal(ns[2].scope_id, 0);
+
+	/* Names become indexes ("lo" is 1 in every network namespace); numbers stay. */
+	struct dns_nameserver lo = { .zone = "lo" };
+	assert_int_equal(berth_ip_parse("fe80::1", &lo.ip), 0);
+	assert_int_equal(dns_nameserver_resolve_zone(&lo), 0);
+	assert_int_equal(lo.scope_id, 1);
+	assert_int_equal(dns_nameserver_resolve_zone(&ns[1]), 0);
+	assert_int_equal(ns[1].scope_id, 7);
+	assert_int_equal(dns_nameserver_resolve_zone(&ns[2]), 0);
+	assert_int_equal(ns[2].scope_id, 0);
+	struct dns_nameserver none = { .zone = "berthnosuch0" };
+	assert_int_equal(dns_nameserver_resolve_zone(&none), -ENODEV);
+
+	static const char *const bad[] = {
+		"nameserver fe80::1%0\n",                /* index 0 is no interface */
+		"nameserver fe80::1%4294967296\n",       /* beyond 32 bits */
+		"nameserver fe80::1%12abc\n",            /* neither a number nor a name */
+		"nameserver fe80::1%abcdefghijklmnop\n", /* 16 bytes: longer than IFNAMSIZ - 1 */
+		"nameserver fe80::1%et/h0\n",
+		"nameserver 192.0.2.1%1\n",              /* no zones on IPv4 */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(dns_parse_nameservers(bad[i], strlen(bad[i]), ns, 3), -EINVAL);
+	/* 15 bytes is the longest interface name. */
+	static const char longest[] = "nameserver fe80::1%abcdefghijklmno\n";
+	assert_int_equal(dns_parse_nameservers(longest, strlen(longest), ns, 3), 1);
+	assert_string_equal(ns[0].zone, "abcdefghijklmno");
+
+	/* The scope ids travel with resolv.conf's servers into the forward decision. */
+	struct dns_tables *t = NULL;
+	struct dns_nameserver up[2] = { { .scope_id = 5 }, { .scope_id = 0 } };
+	assert_int_equal(berth_ip_parse("fe80::53", &up[0].ip), 0);
+	assert_int_equal(berth_ip_parse("192.0.2.53", &up[1].ip), 0);
+	assert_int_equal(dns_tables_build_ns(ADV_FIXTURES "/three", up, 2, &t), 0);
+	struct res r = ask_ex(t, C_, "beta", "example.com", DNS_TYPE_A, 0, false, false);
+	assert_int_equal(r.v, DNS_FORWARD);
+	assert_string_equal(ups(&r), "fe80::53,192.0.2.53");
+	assert_non_null(r.up.scopes);
+	assert_int_equal(r.up.scopes[0], 5);
+	assert_int_equal(r.up.scopes[1], 0);
+	/* Network and container servers carry no zones. */
+	r = ask_ex(t, A_, "alpha", "example.com", DNS_TYPE_A, 0, false, false);
+	assert_int_equal(r.v, DNS_FORWARD);
+	assert_null(r.up.scopes);
+	dns_tables_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_resolv_conf),
+		cmocka_unit_test(test_resolv_conf_zones),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
