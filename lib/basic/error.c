@@ -13,7 +13,7 @@ static int errnum_abs(int e)
 	return e ? e : EIO;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+static char *__attribute__((format(printf, 1, 0))) vformat(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 	if (!fmt)

@@ -349,7 +349,7 @@ static int count_ports_max_once(struct berth_netns *ns, int master_ifindex, int 
 			continue;
 		if (n < 0)
 			return -errno;
-		int rem = (int)n;
+		unsigned int rem = (unsigned int)n; /* unsigned: NLMSG_OK compares it with nlmsg_len */
 		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, rem);
 		     h = NLMSG_NEXT(h, rem)) {
 			if (h->nlmsg_seq != 1)

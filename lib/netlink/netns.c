@@ -262,7 +262,7 @@ int nlu_transact(struct berth_netns *ns, struct nl_msg *msg, nlu_reply_cb cb, vo
 		if (mh.msg_namelen != sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0)
 			continue; /* not from the kernel */
 
-		int rem = (int)n;
+		unsigned int rem = (unsigned int)n; /* unsigned: NLMSG_OK compares it with nlmsg_len */
 		for (const struct nlmsghdr *h = (const struct nlmsghdr *)ns->rbuf; NLMSG_OK(h, rem);
 		     h = NLMSG_NEXT(h, rem)) {
 			if (h->nlmsg_pid != port || h->nlmsg_seq != seq) {
