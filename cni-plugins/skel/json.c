@@ -91,20 +91,30 @@ json_t *cni_error_to_json(const struct cni_error *e, const char *cni_version)
 
 /* --- lookups --------------------------------------------------------------------------- */
 
-json_t *cni_json_get(const json_t *obj, const char *key)
+/* The value and the key as it is written in obj. */
+static json_t *lookup(const json_t *obj, const char *key, const char **ret_key)
 {
 	const char *k;
 	json_t *v;
 
+	*ret_key = key;
 	if (!json_is_object(obj) || !key)
 		return NULL;
 	v = json_object_get(obj, key);
 	if (v)
 		return v;
 	json_object_foreach ((json_t *)obj, k, v)
-		if (strcasecmp(k, key) == 0)
+		if (strcasecmp(k, key) == 0) {
+			*ret_key = k;
 			return v;
+		}
 	return NULL;
+}
+
+json_t *cni_json_get(const json_t *obj, const char *key)
+{
+	const char *k;
+	return lookup(obj, key, &k);
 }
 
 static const char *type_name(const json_t *v)
@@ -141,17 +151,17 @@ static int field_error(struct cni_error **reterr, const char *where, const char 
 	return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG, msg, "%s", expected);
 }
 
-/* The value, or NULL for absent and JSON null. */
-static json_t *present(const json_t *obj, const char *key)
+/* The value, or NULL for absent and JSON null; *key becomes the key as written. */
+static json_t *present(const json_t *obj, const char **key)
 {
-	json_t *v = cni_json_get(obj, key);
+	json_t *v = lookup(obj, *key, key);
 	return json_is_null(v) ? NULL : v;
 }
 
 int cni_json_string(const json_t *obj, const char *where, const char *key, size_t max_len,
 		    const char **ret, struct cni_error **reterr)
 {
-	json_t *v = present(obj, key);
+	json_t *v = present(obj, &key);
 	if (!v)
 		return 0;
 	if (!json_is_string(v))
@@ -169,7 +179,7 @@ int cni_json_string(const json_t *obj, const char *where, const char *key, size_
 int cni_json_bool(const json_t *obj, const char *where, const char *key, bool *ret,
 		  struct cni_error **reterr)
 {
-	json_t *v = present(obj, key);
+	json_t *v = present(obj, &key);
 	if (!v)
 		return 0;
 	if (!json_is_boolean(v))
@@ -181,7 +191,7 @@ int cni_json_bool(const json_t *obj, const char *where, const char *key, bool *r
 int cni_json_boolish(const json_t *obj, const char *where, const char *key, bool *ret,
 		     struct cni_error **reterr)
 {
-	json_t *v = present(obj, key);
+	json_t *v = present(obj, &key);
 	if (!v)
 		return 0;
 	if (json_is_string(v)) {
@@ -205,7 +215,7 @@ int cni_json_boolish(const json_t *obj, const char *where, const char *key, bool
 int cni_json_int(const json_t *obj, const char *where, const char *key, long long min,
 		 long long max, long long *ret, struct cni_error **reterr)
 {
-	json_t *v = present(obj, key);
+	json_t *v = present(obj, &key);
 	if (!v)
 		return 0;
 	if (!json_is_integer(v))
@@ -224,7 +234,7 @@ int cni_json_int(const json_t *obj, const char *where, const char *key, long lon
 int cni_json_object(const json_t *obj, const char *where, const char *key, size_t max_size,
 		    json_t **ret, struct cni_error **reterr)
 {
-	json_t *v = present(obj, key);
+	json_t *v = present(obj, &key);
 	if (!v)
 		return 0;
 	if (!json_is_object(v))
@@ -238,7 +248,7 @@ int cni_json_object(const json_t *obj, const char *where, const char *key, size_
 int cni_json_array(const json_t *obj, const char *where, const char *key, size_t max_size,
 		   json_t **ret, struct cni_error **reterr)
 {
-	json_t *v = present(obj, key);
+	json_t *v = present(obj, &key);
 	if (!v)
 		return 0;
 	if (!json_is_array(v))
