@@ -276,3 +276,16 @@ teardown() { world_destroy; }
         jq -e 'length == 2 and all(.[]; .supportedVersions | index("1.0.0") != null)' <<<"$output"
     fi
 }
+
+@test "berth's DEL restores what the reference's ADD saved (same dataDir, same file format)" {
+    require_ref
+    conf=$(conflist handover 1.0.0)
+    attrs() { link_state | jq -c '.eth0'; }
+    before=$(attrs)
+    cni_ok ref ADD "$conf"
+    ls "$WORLD/tuning-handover/cid1_eth0.json"
+    cp -r "$WORLD/cache-ref" "$WORLD/cache-berth"
+    cni_ok berth DEL "$conf"
+    assert_eq "$(attrs)" "$before" "eth0 after berth's DEL of the reference's ADD"
+    [[ ! -e $WORLD/tuning-handover/cid1_eth0.json ]]
+}
