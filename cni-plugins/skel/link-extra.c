@@ -72,7 +72,9 @@ static int transact(struct berth_netns *ns, struct nl_msg *msg, struct cni_link_
 {
 	struct nl_sock *sk = berth_netns_sock(ns);
 	struct tx_state st = { .extra = extra };
-	_cleanup_(nl_cb_putp) struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(sk));
+	/* nl_socket_get_cb() takes a reference: drop it once cloned. */
+	_cleanup_(nl_cb_putp) struct nl_cb *sk_cb = nl_socket_get_cb(sk);
+	_cleanup_(nl_cb_putp) struct nl_cb *cb = sk_cb ? nl_cb_clone(sk_cb) : NULL;
 	int r;
 
 	if (!cb)

@@ -317,11 +317,12 @@ static int cache_write(const struct ctx *c, const char *conf_text, const json_t 
 	int r = cache_paths(c, c->id, c->ifname, dir, sizeof(dir), name, sizeof(name));
 	if (r < 0 || !b64)
 		return r < 0 ? r : -ENOMEM;
+	json_auto_t *no_caps = json_object();
 	json_auto_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O}", "kind",
 				   "cniCacheV1", "containerId", c->id, "config", b64, "ifName",
 				   c->ifname, "networkName", c->name, "netns", c->netns, "cniArgs",
 				   arg_args, "capabilityArgs",
-				   arg_cap_args ? arg_cap_args : json_object(), "result", result);
+				   arg_cap_args ? arg_cap_args : no_caps, "result", result);
 	if (!o || !(text = json_dumps(o, JSON_COMPACT)))
 		return -ENOMEM;
 	r = mkdir_p(dir, 0700);
