@@ -30,6 +30,21 @@ static bool lo_has_ipv6(struct berth_netns *ns)
 	return strcmp(buf, "0") == 0;
 }
 
+/* Open CNI_NETNS and find lo there. */
+static int open_lo(const struct cni_request *req, struct berth_netns **ret_ns,
+		   struct berth_link_info *ret_lo, struct cni_error **reterr)
+{
+	_cleanup_netns_ struct berth_netns *ns = NULL;
+	int r = cni_netns_open(req->netns, &ns, reterr);
+	if (r < 0)
+		return r;
+	r = berth_link_get(ns, "lo", ret_lo);
+	if (r < 0)
+		return kernel_error(reterr, r, "failed to find lo");
+	*ret_ns = TAKE_PTR(ns);
+	return 0;
+}
+
 static int loopback_add(struct cni_request *req, struct cni_result **ret_result,
 			struct cni_error **reterr)
 {
@@ -38,12 +53,9 @@ static int loopback_add(struct cni_request *req, struct cni_result **ret_result,
 	struct berth_ipnet other[1];
 	int r;
 
-	r = cni_netns_open(req->netns, &ns, reterr);
+	r = open_lo(req, &ns, &lo, reterr);
 	if (r < 0)
 		return r;
-	r = berth_link_get(ns, "lo", &lo);
-	if (r < 0)
-		return kernel_error(reterr, r, "failed to find lo");
 	r = berth_link_set_up(ns, lo.ifindex);
 	if (r < 0)
 		return kernel_error(reterr, r, "failed to set lo up");
@@ -67,7 +79,7 @@ static int loopback_add(struct cni_request *req, struct cni_result **ret_result,
 	if (!res)
 		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
 	r = cni_result_add_interface(res, "lo", "00:00:00:00:00:00", req->netns);
-	struct cni_ipconfig ip4 = { .interface = 0 }, ip6 = { .interface = 0 };
+	struct cni_ipconfig ip4 = {.interface = 0}, ip6 = {.interface = 0};
 	if (r >= 0)
 		r = berth_ipnet_parse("127.0.0.1/8", &ip4.address);
 	if (r >= 0)
@@ -78,8 +90,8 @@ static int loopback_add(struct cni_request *req, struct cni_result **ret_result,
 			r = cni_result_add_ip(res, &ip6);
 	}
 	if (r < 0)
-		return cni_error_set(reterr, r, CNI_ERR_BERTH_INTERNAL, "building the result",
-				     "%s", strerror(-r));
+		return cni_error_set(reterr, r, CNI_ERR_BERTH_INTERNAL, "building the result", "%s",
+				     strerror(-r));
 	*ret_result = TAKE_PTR(res);
 	return 0;
 }
@@ -92,16 +104,13 @@ static int loopback_del(struct cni_request *req, struct cni_error **reterr)
 
 	if (!req->netns)
 		return 0;
-	r = cni_netns_open(req->netns, &ns, reterr);
-	if (r == -ENOENT || r == -EINVAL) {
+	r = open_lo(req, &ns, &lo, reterr);
+	if ((r == -ENOENT || r == -EINVAL) && (*reterr)->code == CNI_ERR_BERTH_NETNS) {
 		cni_error_freep(reterr);
 		return 0; /* the namespace is gone already */
 	}
 	if (r < 0)
 		return r;
-	r = berth_link_get(ns, "lo", &lo);
-	if (r < 0)
-		return kernel_error(reterr, r, "failed to find lo");
 	r = cni_link_set_flags(ns, lo.ifindex, 0, IFF_UP);
 	if (r < 0)
 		return kernel_error(reterr, r, "failed to set lo down");
@@ -114,12 +123,9 @@ static int loopback_check(struct cni_request *req, struct cni_error **reterr)
 	struct berth_link_info lo;
 	int r;
 
-	r = cni_netns_open(req->netns, &ns, reterr);
+	r = open_lo(req, &ns, &lo, reterr);
 	if (r < 0)
 		return r;
-	r = berth_link_get(ns, "lo", &lo);
-	if (r < 0)
-		return kernel_error(reterr, r, "failed to find lo");
 	if (!(lo.flags & IFF_UP))
 		return cni_error_set(reterr, EINVAL, CNI_ERR_BERTH_CHECK,
 				     "loopback interface is down", NULL);
@@ -127,12 +133,12 @@ static int loopback_check(struct cni_request *req, struct cni_error **reterr)
 }
 
 static const struct cni_plugin loopback_plugin = {
-	.name = "loopback",
-	.min_version = CNI_VERSION_0_1_0,
-	.args_keys = NULL,
-	.add = loopback_add,
-	.del = loopback_del,
-	.check = loopback_check,
+    .name = "loopback",
+    .min_version = CNI_VERSION_0_1_0,
+    .args_keys = NULL,
+    .add = loopback_add,
+    .del = loopback_del,
+    .check = loopback_check,
 };
 
 int main(int argc, char **argv)

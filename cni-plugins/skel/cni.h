@@ -32,18 +32,18 @@
 
 /* --- limits ------------------------------------------------------------------ */
 
-#define CNI_MAX_STDIN (4u << 20)      /* bytes of config on stdin */
-#define CNI_MAX_STRING 4096u          /* any string value read from the config */
-#define CNI_MAX_NAME 255u             /* network name */
-#define CNI_MAX_CONTAINER_ID 200u     /* leaves room for "<id>_<ifname>.json" in a file name */
-#define CNI_MAX_PATH 4096u            /* CNI_NETNS, dataDir, ... */
-#define CNI_MAX_ENV 65536u            /* CNI_ARGS, CNI_PATH */
-#define CNI_MAX_ARGS 128u             /* CNI_ARGS pairs */
+#define CNI_MAX_STDIN (4u << 20)  /* bytes of config on stdin */
+#define CNI_MAX_STRING 4096u	  /* any string value read from the config */
+#define CNI_MAX_NAME 255u	  /* network name */
+#define CNI_MAX_CONTAINER_ID 200u /* leaves room for "<id>_<ifname>.json" in a file name */
+#define CNI_MAX_PATH 4096u	  /* CNI_NETNS, dataDir, ... */
+#define CNI_MAX_ENV 65536u	  /* CNI_ARGS, CNI_PATH */
+#define CNI_MAX_ARGS 128u	  /* CNI_ARGS pairs */
 #define CNI_MAX_INTERFACES 64u
 #define CNI_MAX_IPS 128u
 #define CNI_MAX_ROUTES 1024u
-#define CNI_MAX_DNS_ENTRIES 64u       /* nameservers, search, options each */
-#define CNI_MAX_ATTACHMENTS 65536u    /* GC cni.dev/valid-attachments */
+#define CNI_MAX_DNS_ENTRIES 64u	   /* nameservers, search, options each */
+#define CNI_MAX_ATTACHMENTS 65536u /* GC cni.dev/valid-attachments */
 
 /* --- versions and verbs ------------------------------------------------------- */
 
@@ -92,12 +92,12 @@ enum cni_code {
 	CNI_ERR_TRY_AGAIN = 11,
 	CNI_ERR_NOT_AVAILABLE = 50,
 	CNI_ERR_DEGRADED = 51,
-	CNI_ERR_BERTH_NETNS = 100,   /* CNI_NETNS cannot be opened or is not a network namespace */
-	CNI_ERR_BERTH_KERNEL = 101,  /* a netlink request or sysctl write failed */
-	CNI_ERR_BERTH_STATE = 102,   /* the plugin's state directory or files */
-	CNI_ERR_BERTH_CHECK = 103,   /* CHECK found a value different from the config */
-	CNI_ERR_BERTH_CONVERT = 104, /* a result cannot be expressed in the requested version */
-	CNI_ERR_BERTH_INTERNAL = 105,/* out of memory, output failure */
+	CNI_ERR_BERTH_NETNS = 100,    /* CNI_NETNS cannot be opened or is not a network namespace */
+	CNI_ERR_BERTH_KERNEL = 101,   /* a netlink request or sysctl write failed */
+	CNI_ERR_BERTH_STATE = 102,    /* the plugin's state directory or files */
+	CNI_ERR_BERTH_CHECK = 103,    /* CHECK found a value different from the config */
+	CNI_ERR_BERTH_CONVERT = 104,  /* a result cannot be expressed in the requested version */
+	CNI_ERR_BERTH_INTERNAL = 105, /* out of memory, output failure */
 };
 
 struct cni_error {
@@ -115,7 +115,7 @@ int cni_error_set(struct cni_error **reterr, int errnum, unsigned code, const ch
 		  const char *details_fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Prefix "<ctx>: " to the error's msg; sets a generic internal error when none is set. */
 int cni_error_wrap(struct cni_error **reterr, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void cni_error_free(struct cni_error *e);
 static inline void cni_error_freep(struct cni_error **e)
 {
@@ -156,17 +156,17 @@ int cni_json_array(const json_t *obj, const char *where, const char *key, size_t
 
 struct cni_interface {
 	char *name;
-	char *mac;         /* NULL = absent */
-	char *sandbox;     /* NULL = host interface */
+	char *mac;	   /* NULL = absent */
+	char *sandbox;	   /* NULL = host interface */
 	char *socket_path; /* 1.1.0 */
-	char *pci_id;      /* 1.1.0 */
-	unsigned mtu;      /* 1.1.0; 0 = absent */
+	char *pci_id;	   /* 1.1.0 */
+	unsigned mtu;	   /* 1.1.0; 0 = absent */
 };
 
 struct cni_ipconfig {
 	struct berth_ipnet address; /* host address with prefix */
 	struct berth_ip gateway;    /* family 0 = absent */
-	int interface;              /* index into interfaces, -1 = absent */
+	int interface;		    /* index into interfaces, -1 = absent */
 };
 
 struct cni_route {
@@ -263,9 +263,9 @@ struct cni_request {
 	enum cni_version version;
 	const char *version_str; /* as sent ("0.1.0" when absent) */
 	const char *name;
-	const char *type;           /* may be NULL */
-	json_t *runtime_config;     /* "runtimeConfig" object or NULL */
-	json_t *args_cni;           /* "args"."cni" object or NULL */
+	const char *type;		/* may be NULL */
+	json_t *runtime_config;		/* "runtimeConfig" object or NULL */
+	json_t *args_cni;		/* "args"."cni" object or NULL */
 	struct cni_result *prev_result; /* NULL when absent; plugins may take it (TAKE_PTR) */
 
 	/* GC */
@@ -279,7 +279,7 @@ const char *cni_request_arg(const struct cni_request *req, const char *key);
 /* --- plugins ------------------------------------------------------------------------- */
 
 struct cni_plugin {
-	const char *name; /* the executable's name, also the log target */
+	const char *name;	      /* the executable's name, also the log target */
 	enum cni_version min_version; /* lowest supported version (the rest up to 1.1.0) */
 	/*
 	 * The CNI_ARGS keys the plugin reads (NULL-terminated). A key not in the

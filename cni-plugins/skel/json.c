@@ -143,8 +143,8 @@ static int field_error(struct cni_error **reterr, const char *where, const char 
 		       const char *expected, const json_t *got)
 {
 	char msg[256];
-	snprintf(msg, sizeof(msg), "invalid configuration field '%s%s%s'", where && *where ? where : "",
-		 where && *where ? "." : "", key);
+	snprintf(msg, sizeof(msg), "invalid configuration field '%s%s%s'",
+		 where && *where ? where : "", where && *where ? "." : "", key);
 	if (got)
 		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG, msg,
 				     "expected %s, got %s", expected, type_name(got));

@@ -71,7 +71,7 @@ static int valid_cb(struct nl_msg *msg, void *arg)
 static int transact(struct berth_netns *ns, struct nl_msg *msg, struct cni_link_extra *extra)
 {
 	struct nl_sock *sk = berth_netns_sock(ns);
-	struct tx_state st = { .extra = extra };
+	struct tx_state st = {.extra = extra};
 	/* nl_socket_get_cb() takes a reference: drop it once cloned. */
 	_cleanup_(nl_cb_putp) struct nl_cb *sk_cb = nl_socket_get_cb(sk);
 	_cleanup_(nl_cb_putp) struct nl_cb *cb = sk_cb ? nl_cb_clone(sk_cb) : NULL;
@@ -106,12 +106,13 @@ static int msg_new(int type, int ifindex, unsigned flags, unsigned change, struc
 {
 	if (ifindex <= 0)
 		return -EINVAL;
-	_cleanup_(nlmsg_freep) struct nl_msg *msg = nlmsg_alloc_simple(type, NLM_F_REQUEST | NLM_F_ACK);
+	_cleanup_(nlmsg_freep) struct nl_msg *msg =
+	    nlmsg_alloc_simple(type, NLM_F_REQUEST | NLM_F_ACK);
 	struct ifinfomsg ifi = {
-		.ifi_family = AF_UNSPEC,
-		.ifi_index = ifindex,
-		.ifi_flags = flags,
-		.ifi_change = change,
+	    .ifi_family = AF_UNSPEC,
+	    .ifi_index = ifindex,
+	    .ifi_flags = flags,
+	    .ifi_change = change,
 	};
 	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
 		return -ENOMEM;

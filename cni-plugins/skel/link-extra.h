@@ -14,7 +14,7 @@ struct berth_netns;
 struct cni_link_extra {
 	uint32_t txqlen;
 	uint32_t promiscuity; /* IFLA_PROMISCUITY: > 0 when promiscuous */
-	unsigned flags;       /* IFF_* as the kernel reports them */
+	unsigned flags;	      /* IFF_* as the kernel reports them */
 };
 
 /* RTM_SETLINK with ifi_flags = flags, ifi_change = change (IFF_UP, IFF_PROMISC, IFF_ALLMULTI). */

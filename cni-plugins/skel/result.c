@@ -80,7 +80,7 @@ int cni_result_add_interface(struct cni_result *r, const char *name, const char 
 	if (r->n_interfaces >= CNI_MAX_INTERFACES)
 		return -ENOSPC;
 	struct cni_interface *f =
-		grow((void **)&r->interfaces, &r->n_interfaces, sizeof(*f), CNI_MAX_INTERFACES);
+	    grow((void **)&r->interfaces, &r->n_interfaces, sizeof(*f), CNI_MAX_INTERFACES);
 	if (!f)
 		return -ENOMEM;
 	if (dup_opt(name ? name : "", &f->name) < 0 || dup_opt(mac, &f->mac) < 0 ||
@@ -283,7 +283,7 @@ static int parse_legacy_ip(const json_t *j, const char *where, const char *key, 
 	if (r <= 0)
 		return r;
 	snprintf(path, sizeof(path), "%s.%s", where, key);
-	struct cni_ipconfig ip = { .interface = -1 };
+	struct cni_ipconfig ip = {.interface = -1};
 	if ((r = get_ipnet(o, path, "ip", true, &ip.address, reterr)) < 0)
 		return r;
 	if (ip.address.ip.family != family)
@@ -340,7 +340,7 @@ static int parse_ips(const json_t *j, const char *where, struct cni_result *res,
 	if (r <= 0)
 		return r;
 	json_array_foreach (a, i, v) {
-		struct cni_ipconfig ip = { .interface = -1 };
+		struct cni_ipconfig ip = {.interface = -1};
 		snprintf(path, sizeof(path), "%s.ips[%zu]", where, i);
 		if (!json_is_object(v))
 			return decode_error(reterr, path, "expected an object", NULL);
@@ -474,8 +474,7 @@ static json_t *dns_json(const struct cni_dns *d)
 	return o;
 }
 
-static json_t *legacy_ip_json(const struct cni_result *r, const struct cni_ipconfig *ip,
-			      int family)
+static json_t *legacy_ip_json(const struct cni_result *r, const struct cni_ipconfig *ip, int family)
 {
 	json_t *o = json_object(), *routes = json_array();
 	bool ok = o && routes && set(o, "ip", ipnet_json(&ip->address));
@@ -583,8 +582,8 @@ int cni_result_to_json(const struct cni_result *r, enum cni_version v, json_t **
 	int e;
 
 	if (!o || v < 0 || v >= _CNI_VERSION_MAX)
-		return cni_error_set(reterr, EINVAL, CNI_ERR_BERTH_INTERNAL,
-				     "cannot emit result", NULL);
+		return cni_error_set(reterr, EINVAL, CNI_ERR_BERTH_INTERNAL, "cannot emit result",
+				     NULL);
 	if (!set(o, "cniVersion", json_string(cni_version_to_string(v))))
 		return oom(reterr);
 	e = v < CNI_VERSION_0_3_0 ? emit_legacy(r, o, reterr) : emit_current(r, v, o, reterr);

@@ -24,15 +24,14 @@
 /* --- names ------------------------------------------------------------------------ */
 
 static const char *const version_names[_CNI_VERSION_MAX] = {
-	[CNI_VERSION_0_1_0] = "0.1.0", [CNI_VERSION_0_2_0] = "0.2.0",
-	[CNI_VERSION_0_3_0] = "0.3.0", [CNI_VERSION_0_3_1] = "0.3.1",
-	[CNI_VERSION_0_4_0] = "0.4.0", [CNI_VERSION_1_0_0] = "1.0.0",
-	[CNI_VERSION_1_1_0] = "1.1.0",
+    [CNI_VERSION_0_1_0] = "0.1.0", [CNI_VERSION_0_2_0] = "0.2.0", [CNI_VERSION_0_3_0] = "0.3.0",
+    [CNI_VERSION_0_3_1] = "0.3.1", [CNI_VERSION_0_4_0] = "0.4.0", [CNI_VERSION_1_0_0] = "1.0.0",
+    [CNI_VERSION_1_1_0] = "1.1.0",
 };
 
 static const char *const cmd_names[_CNI_CMD_MAX] = {
-	[CNI_CMD_ADD] = "ADD",	       [CNI_CMD_DEL] = "DEL",	  [CNI_CMD_CHECK] = "CHECK",
-	[CNI_CMD_STATUS] = "STATUS", [CNI_CMD_VERSION] = "VERSION", [CNI_CMD_GC] = "GC",
+    [CNI_CMD_ADD] = "ADD",	 [CNI_CMD_DEL] = "DEL",		[CNI_CMD_CHECK] = "CHECK",
+    [CNI_CMD_STATUS] = "STATUS", [CNI_CMD_VERSION] = "VERSION", [CNI_CMD_GC] = "GC",
 };
 
 static int lookup(const char *const *names, size_t n, const char *s)
@@ -104,7 +103,8 @@ int cni_args_parse(const char *s, struct cni_arg **ret, size_t *ret_n, struct cn
 		if (!eq || memchr(eq + 1, '=', len - (size_t)(eq - p) - 1)) {
 			cni_args_free(a, n);
 			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_ENV,
-					     "ARGS: invalid pair", "\"%.*s\"", (int)(len > 256 ? 256 : len), p);
+					     "ARGS: invalid pair", "\"%.*s\"",
+					     (int)(len > 256 ? 256 : len), p);
 		}
 		if (n >= CNI_MAX_ARGS) {
 			cni_args_free(a, n);
@@ -114,8 +114,8 @@ int cni_args_parse(const char *s, struct cni_arg **ret, size_t *ret_n, struct cn
 		struct cni_arg *na = realloc(a, (n + 1) * sizeof(*a));
 		if (!na) {
 			cni_args_free(a, n);
-			return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory",
-					     NULL);
+			return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL,
+					     "out of memory", NULL);
 		}
 		a = na;
 		a[n].key = strndup(p, (size_t)(eq - p));
@@ -123,8 +123,8 @@ int cni_args_parse(const char *s, struct cni_arg **ret, size_t *ret_n, struct cn
 		n++;
 		if (!a[n - 1].key || !a[n - 1].value) {
 			cni_args_free(a, n);
-			return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory",
-					     NULL);
+			return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL,
+					     "out of memory", NULL);
 		}
 		if (!end)
 			break;
@@ -212,11 +212,10 @@ static const char *env(const struct cni_io *io, const char *name)
 	return v && *v ? v : NULL;
 }
 
-static int env_validate(const struct cni_io *io, struct cni_request *req,
-			struct cni_error **reterr)
+static int env_validate(const struct cni_io *io, struct cni_request *req, struct cni_error **reterr)
 {
-	bool need_id = req->cmd == CNI_CMD_ADD || req->cmd == CNI_CMD_DEL ||
-		       req->cmd == CNI_CMD_CHECK;
+	bool need_id =
+	    req->cmd == CNI_CMD_ADD || req->cmd == CNI_CMD_DEL || req->cmd == CNI_CMD_CHECK;
 	bool need_netns = req->cmd == CNI_CMD_ADD || req->cmd == CNI_CMD_CHECK;
 	char missing[128] = "";
 
@@ -251,17 +250,16 @@ static int env_validate(const struct cni_io *io, struct cni_request *req,
 	if (req->ifname) {
 		size_t n = strlen(req->ifname);
 		if (n >= BERTH_IFNAMSIZ)
-			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_ENV,
-					     "interface name is too long",
-					     "interface name should be less than %d characters",
-					     BERTH_IFNAMSIZ);
+			return cni_error_set(
+			    reterr, EINVAL, CNI_ERR_INVALID_ENV, "interface name is too long",
+			    "interface name should be less than %d characters", BERTH_IFNAMSIZ);
 		if (strcmp(req->ifname, ".") == 0 || strcmp(req->ifname, "..") == 0)
 			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_ENV,
 					     "interface name is . or ..", NULL);
 		if (!berth_ifname_valid(req->ifname))
-			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_ENV,
-					     "interface name contains / or : or whitespace characters",
-					     NULL);
+			return cni_error_set(
+			    reterr, EINVAL, CNI_ERR_INVALID_ENV,
+			    "interface name contains / or : or whitespace characters", NULL);
 	}
 	if (req->netns && strlen(req->netns) >= CNI_MAX_PATH)
 		return cni_error_set(reterr, ENAMETOOLONG, CNI_ERR_INVALID_ENV,
@@ -299,8 +297,7 @@ static int parse_attachments(struct cni_request *req, struct cni_error **reterr)
 					     where);
 		if ((r = cni_json_string(v, where, "containerID", CNI_MAX_CONTAINER_ID, &id,
 					 reterr)) < 0 ||
-		    (r = cni_json_string(v, where, "ifname", BERTH_IFNAMSIZ - 1, &ifn, reterr)) <
-			    0)
+		    (r = cni_json_string(v, where, "ifname", BERTH_IFNAMSIZ - 1, &ifn, reterr)) < 0)
 			return r;
 		if (!id || !ifn)
 			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
@@ -323,12 +320,11 @@ static int config_parse(struct cni_request *req, struct cni_error **reterr)
 	json_t *o = NULL;
 	int r;
 
-	req->config = json_loadb(req->stdin_data, req->stdin_len,
-				 JSON_REJECT_DUPLICATES, &jerr);
+	req->config = json_loadb(req->stdin_data, req->stdin_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req->config)
 		return cni_error_set(reterr, EINVAL, CNI_ERR_DECODE,
-				     "error unmarshall network config",
-				     "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+				     "error unmarshall network config", "line %d column %d: %s",
+				     jerr.line, jerr.column, jerr.text);
 	if (!json_is_object(req->config))
 		return cni_error_set(reterr, EINVAL, CNI_ERR_DECODE,
 				     "error unmarshall network config", "not a JSON object");
@@ -375,9 +371,9 @@ static int netns_not_own(const struct cni_io *io, const struct cni_request *req,
 	if (stat(req->netns, &a) < 0 || stat("/proc/self/ns/net", &b) < 0)
 		return 0; /* a missing namespace is the callback's business */
 	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_NETNS,
-				     "plugin's netns and netns from CNI_NETNS should not be the same",
-				     NULL);
+		return cni_error_set(
+		    reterr, EINVAL, CNI_ERR_INVALID_NETNS,
+		    "plugin's netns and netns from CNI_NETNS should not be the same", NULL);
 	return 0;
 }
 
@@ -417,20 +413,38 @@ static int print_version(const struct cni_plugin *p, const struct cni_io *io,
 
 /*
  * VERSION: echo the request's cniVersion when it is one we know. Upstream
- * ignores stdin; we read it only when data arrives within a second, so that
- * a caller that never closes stdin cannot hang us.
+ * ignores stdin; we read at most CNI_VERSION_READ_MAX bytes of it, and only
+ * for one second, so that a caller that never closes stdin cannot hang us.
  */
-static const char *version_request(const struct cni_io *io, char **buf)
-{
-	struct pollfd pfd = { .fd = io->in_fd, .events = POLLIN };
-	size_t len;
-	const char *fallback = version_names[_CNI_VERSION_MAX - 1];
+#define CNI_VERSION_READ_MAX 4096u
+#define CNI_VERSION_READ_MS 1000
 
-	if (io->in_fd < 0 || isatty(io->in_fd) || poll(&pfd, 1, 1000) <= 0)
+static const char *version_request(const struct cni_io *io)
+{
+	const char *fallback = version_names[_CNI_VERSION_MAX - 1];
+	char buf[CNI_VERSION_READ_MAX];
+	size_t len = 0;
+	int waited = 0;
+
+	if (io->in_fd < 0 || isatty(io->in_fd))
 		return fallback;
-	if (read_fd_limited(io->in_fd, CNI_MAX_STDIN, buf, &len) < 0)
-		return fallback;
-	json_auto_t *j = json_loadb(*buf, len, 0, NULL);
+	while (len < sizeof(buf) && waited < CNI_VERSION_READ_MS) {
+		struct pollfd pfd = {.fd = io->in_fd, .events = POLLIN};
+		int k = poll(&pfd, 1, 100);
+		if (k < 0 && errno != EINTR)
+			return fallback;
+		if (k <= 0) {
+			waited += 100; /* an interrupted wait counts as a full step: still bounded */
+			continue;
+		}
+		ssize_t n = read(io->in_fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* EOF (or an error: use what we have) */
+		len += (size_t)n;
+	}
+	json_auto_t *j = json_loadb(buf, len, 0, NULL);
 	json_t *v = cni_json_get(j, "cniVersion");
 	int ver = cni_version_from_string(json_string_value(v));
 	return ver >= 0 ? version_names[ver] : fallback;
@@ -472,15 +486,15 @@ static int dispatch(const struct cni_plugin *p, const struct cni_io *io, struct 
 	if (v < 0 || v < (int)p->min_version) {
 		char *list = NULL;
 		for (int i = p->min_version; i < _CNI_VERSION_MAX; i++) {
-			char *n = berth_strappendf(list, "%s\"%s\"", list ? " " : "",
-						   version_names[i]);
+			char *n =
+			    berth_strappendf(list, "%s\"%s\"", list ? " " : "", version_names[i]);
 			if (!n)
 				break;
 			list = n;
 		}
-		r = cni_error_set(reterr, EINVAL, CNI_ERR_INCOMPATIBLE_VERSION,
-				  "incompatible CNI versions", "config is \"%s\", plugin supports [%s]",
-				  req->version_str, list ? list : "");
+		r = cni_error_set(
+		    reterr, EINVAL, CNI_ERR_INCOMPATIBLE_VERSION, "incompatible CNI versions",
+		    "config is \"%s\", plugin supports [%s]", req->version_str, list ? list : "");
 		free(list);
 		return r;
 	}
@@ -583,8 +597,7 @@ int cni_skel_run(const struct cni_plugin *p, const struct cni_io *io)
 		return print_error(io, err, NULL);
 	}
 	if (cmd == CNI_CMD_VERSION) {
-		_cleanup_free_ char *buf = NULL;
-		if (print_version(p, io, version_request(io, &buf)) < 0) {
+		if (print_version(p, io, version_request(io)) < 0) {
 			cni_error_set(&err, EIO, CNI_ERR_IO, "error writing the version", NULL);
 			return print_error(io, err, NULL);
 		}
@@ -614,10 +627,10 @@ int cni_plugin_main(const struct cni_plugin *p, int argc, char **argv)
 {
 	static const char *targets[2];
 	struct cni_io io = {
-		.getenv = process_getenv,
-		.in_fd = STDIN_FILENO,
-		.out = stdout,
-		.err = stderr,
+	    .getenv = process_getenv,
+	    .in_fd = STDIN_FILENO,
+	    .out = stdout,
+	    .err = stderr,
 	};
 	(void)argc;
 	(void)argv;
@@ -662,7 +675,7 @@ int cni_write_file_atomic(const char *dir, const char *name, const void *data, s
 		return -ENAMETOOLONG;
 
 	_cleanup_close_ int fd =
-		open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
 	const char *p = data;

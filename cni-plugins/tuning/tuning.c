@@ -40,7 +40,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct berth_netns *, berth_netns_free)
 #define _cleanup_netns_ _cleanup_(berth_netns_freep)
 
 struct sysctl_entry {
-	const char *key;  /* as configured (allow-list matching) */
+	const char *key;			    /* as configured (allow-list matching) */
 	char path[TUNING_MAX_KEY + BERTH_IFNAMSIZ]; /* "net/ipv4/conf/eth0/..." */
 	const char *value;
 };
@@ -87,7 +87,8 @@ static int sysctl_resolve(const char *key, const char *ifname, char *buf, size_t
 	for (const char *c = buf; *c;) {
 		const char *e = strchrnul(c, '/');
 		size_t len = (size_t)(e - c);
-		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
 			goto invalid;
 		c = *e ? e + 1 : e;
 	}
@@ -109,8 +110,8 @@ static int add_sysctls(struct tuning_conf *c, const json_t *obj, const char *whe
 		if (!json_is_string(v) || json_string_length(v) > TUNING_MAX_VALUE ||
 		    strlen(json_string_value(v)) != json_string_length(v))
 			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
-					     "invalid configuration field", "'%s.%.300s': expected a string",
-					     where, k);
+					     "invalid configuration field",
+					     "'%s.%.300s': expected a string", where, k);
 		char path[sizeof(c->sysctl[0].path)];
 		int r = sysctl_resolve(k, ifname, path, sizeof(path), reterr);
 		if (r < 0)
@@ -134,8 +135,7 @@ static int add_sysctls(struct tuning_conf *c, const json_t *obj, const char *whe
 }
 
 /* Two keys of one object naming the same file ("net.x.IFNAME.y" and "net.x.eth0.y"). */
-static int check_sysctl_conflicts(const json_t *obj, const char *ifname,
-				  struct cni_error **reterr)
+static int check_sysctl_conflicts(const json_t *obj, const char *ifname, struct cni_error **reterr)
 {
 	const char *k1, *k2;
 	json_t *v1, *v2;
@@ -166,8 +166,8 @@ static int parse_mac(struct tuning_conf *c, const char *s, const char *field,
 {
 	if (berth_mac_parse(s, c->mac) < 0)
 		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
-				     "invalid configuration field", "'%s': not a MAC address: \"%.64s\"",
-				     field, s);
+				     "invalid configuration field",
+				     "'%s': not a MAC address: \"%.64s\"", field, s);
 	c->mac_str = s;
 	return 0;
 }
@@ -436,9 +436,9 @@ static int tuning_add(struct cni_request *req, struct cni_result **ret_result,
 		return kernel_error(reterr, r, "failed to set promiscuous mode", req->ifname);
 	if (c.mtu && (r = berth_link_set_mtu(ns, link.ifindex, (unsigned)c.mtu)) < 0)
 		return kernel_error(reterr, r, "failed to set the MTU", req->ifname);
-	if (c.has_allmulti && (r = cni_link_set_flags(ns, link.ifindex,
-						       c.allmulti ? IFF_ALLMULTI : 0,
-						       IFF_ALLMULTI)) < 0)
+	if (c.has_allmulti &&
+	    (r = cni_link_set_flags(ns, link.ifindex, c.allmulti ? IFF_ALLMULTI : 0,
+				    IFF_ALLMULTI)) < 0)
 		return kernel_error(reterr, r, "failed to set all-multicast mode", req->ifname);
 	if (c.has_txqlen && (r = cni_link_set_txqlen(ns, link.ifindex, (uint32_t)c.txqlen)) < 0)
 		return kernel_error(reterr, r, "failed to set the transmit queue length",
@@ -466,6 +466,17 @@ static int tuning_add(struct cni_request *req, struct cni_result **ret_result,
 	return 0;
 }
 
+static void restore_flag(struct berth_netns *ns, const struct berth_link_info *link,
+			 const json_t *v, unsigned flag, const char *what)
+{
+	if (!json_is_boolean(v))
+		return;
+	int r = cni_link_set_flags(ns, link->ifindex, json_is_true(v) ? flag : 0, flag);
+	if (r < 0)
+		log_warn("failed to restore %s of '%s': %s, ignoring", what, link->name,
+			 strerror(-r));
+}
+
 static void restore(struct berth_netns *ns, const char *ifname, const json_t *st)
 {
 	struct berth_link_info link;
@@ -487,18 +498,9 @@ static void restore(struct berth_netns *ns, const char *ifname, const json_t *st
 	    (r = cni_link_set_mac(ns, link.ifindex, mac)) < 0)
 		log_warn("failed to restore the MAC address of '%s': %s, ignoring", ifname,
 			 strerror(-r));
-	v = json_object_get(st, "promisc");
-	if (json_is_boolean(v) &&
-	    (r = cni_link_set_flags(ns, link.ifindex, json_is_true(v) ? IFF_PROMISC : 0,
-				    IFF_PROMISC)) < 0)
-		log_warn("failed to restore promiscuous mode of '%s': %s, ignoring", ifname,
-			 strerror(-r));
-	v = json_object_get(st, "allmulti");
-	if (json_is_boolean(v) &&
-	    (r = cni_link_set_flags(ns, link.ifindex, json_is_true(v) ? IFF_ALLMULTI : 0,
-				    IFF_ALLMULTI)) < 0)
-		log_warn("failed to restore all-multicast mode of '%s': %s, ignoring", ifname,
-			 strerror(-r));
+	restore_flag(ns, &link, json_object_get(st, "promisc"), IFF_PROMISC, "promiscuous mode");
+	restore_flag(ns, &link, json_object_get(st, "allmulti"), IFF_ALLMULTI,
+		     "all-multicast mode");
 	v = json_object_get(st, "txQLen");
 	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= INT_MAX &&
 	    (r = cni_link_set_txqlen(ns, link.ifindex, (uint32_t)json_integer_value(v))) < 0)
@@ -597,8 +599,8 @@ static int tuning_check(struct cni_request *req, struct cni_error **reterr)
 				berth_mac_fmt(link.mac, b));
 	/* As upstream: promisc not configured means it must be off. */
 	if (c.promisc != (x.promiscuity != 0))
-		return mismatch(reterr, "promiscuous mode", req->ifname,
-				c.promisc ? "on" : "off", x.promiscuity ? "on" : "off");
+		return mismatch(reterr, "promiscuous mode", req->ifname, c.promisc ? "on" : "off",
+				x.promiscuity ? "on" : "off");
 	if (c.mtu && (unsigned)c.mtu != link.mtu) {
 		snprintf(a, sizeof(a), "%lld", c.mtu);
 		snprintf(b, sizeof(b), "%u", link.mtu);
@@ -606,7 +608,8 @@ static int tuning_check(struct cni_request *req, struct cni_error **reterr)
 	}
 	if (c.has_allmulti && c.allmulti != !!(link.flags & IFF_ALLMULTI))
 		return mismatch(reterr, "all-multicast mode", req->ifname,
-				c.allmulti ? "on" : "off", link.flags & IFF_ALLMULTI ? "on" : "off");
+				c.allmulti ? "on" : "off",
+				link.flags & IFF_ALLMULTI ? "on" : "off");
 	if (c.has_txqlen && (uint32_t)c.txqlen != x.txqlen) {
 		snprintf(a, sizeof(a), "%lld", c.txqlen);
 		snprintf(b, sizeof(b), "%u", x.txqlen);
@@ -615,15 +618,15 @@ static int tuning_check(struct cni_request *req, struct cni_error **reterr)
 	return 0;
 }
 
-static const char *const tuning_args[] = { "MAC", NULL };
+static const char *const tuning_args[] = {"MAC", NULL};
 
 static const struct cni_plugin tuning_plugin = {
-	.name = "tuning",
-	.min_version = CNI_VERSION_0_1_0,
-	.args_keys = tuning_args,
-	.add = tuning_add,
-	.del = tuning_del,
-	.check = tuning_check,
+    .name = "tuning",
+    .min_version = CNI_VERSION_0_1_0,
+    .args_keys = tuning_args,
+    .add = tuning_add,
+    .del = tuning_del,
+    .check = tuning_check,
 };
 
 int main(int argc, char **argv)

@@ -96,8 +96,8 @@ static void set_env(const char *k, const char *v)
  * Run plugin `type` with `input` on stdin; *ret_out gets its stdout. Returns
  * the exit status (>= 0) or -errno when it could not be run.
  */
-static int exec_plugin(const struct ctx *c, const char *type, const char *cmd,
-		       const char *input, char **ret_out)
+static int exec_plugin(const struct ctx *c, const char *type, const char *cmd, const char *input,
+		       char **ret_out)
 {
 	char path[4096];
 	int pipefd[2];
@@ -132,7 +132,7 @@ static int exec_plugin(const struct ctx *c, const char *type, const char *cmd,
 		set_env("CNI_IFNAME", c->ifname);
 		set_env("CNI_ARGS", arg_args);
 		set_env("CNI_PATH", c->cni_path);
-		char *argv[] = { path, NULL };
+		char *argv[] = {path, NULL};
 		execve(path, argv, environ);
 		_exit(127);
 	}
@@ -154,7 +154,7 @@ static int exec_plugin(const struct ctx *c, const char *type, const char *cmd,
 			r = -ETIMEDOUT;
 			break;
 		}
-		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		struct pollfd pfd = {.fd = pipefd[0], .events = POLLIN};
 		int k = poll(&pfd, 1, (int)(RUN_TIMEOUT_MS - ms));
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -270,8 +270,8 @@ static int run_one(const struct ctx *c, const json_t *plugin, const char *cmd, c
 			json_error_t jerr;
 			*ret_out = json_loads(out, 0, &jerr);
 			if (!*ret_out) {
-				fprintf(stderr, "cni-run: plugin \"%s\" printed no JSON: %s\n", type,
-					jerr.text);
+				fprintf(stderr, "cni-run: plugin \"%s\" printed no JSON: %s\n",
+					type, jerr.text);
 				return -EBADMSG;
 			}
 		}
@@ -318,11 +318,11 @@ static int cache_write(const struct ctx *c, const char *conf_text, const json_t 
 	if (r < 0 || !b64)
 		return r < 0 ? r : -ENOMEM;
 	json_auto_t *no_caps = json_object();
-	json_auto_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O}", "kind",
-				   "cniCacheV1", "containerId", c->id, "config", b64, "ifName",
-				   c->ifname, "networkName", c->name, "netns", c->netns, "cniArgs",
-				   arg_args, "capabilityArgs",
-				   arg_cap_args ? arg_cap_args : no_caps, "result", result);
+	json_auto_t *o =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:O}", "kind", "cniCacheV1",
+		      "containerId", c->id, "config", b64, "ifName", c->ifname, "networkName",
+		      c->name, "netns", c->netns, "cniArgs", arg_args, "capabilityArgs",
+		      arg_cap_args ? arg_cap_args : no_caps, "result", result);
 	if (!o || !(text = json_dumps(o, JSON_COMPACT)))
 		return -ENOMEM;
 	r = mkdir_p(dir, 0700);
@@ -574,20 +574,21 @@ static int load_list(struct ctx *c, const char *path, char **ret_text)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: cni-run [--plugin-dir DIR]... [--cache-dir DIR] [--args ARGS]\n"
-			"               [--cap-args JSON] [--valid ID/IFNAME]...\n"
-			"               ADD|DEL|CHECK|GC|STATUS|VERSION CONFLIST NETNS ID IFNAME\n");
+	fprintf(stderr,
+		"usage: cni-run [--plugin-dir DIR]... [--cache-dir DIR] [--args ARGS]\n"
+		"               [--cap-args JSON] [--valid ID/IFNAME]...\n"
+		"               ADD|DEL|CHECK|GC|STATUS|VERSION CONFLIST NETNS ID IFNAME\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "plugin-dir", required_argument, NULL, 'p' },
-		{ "cache-dir", required_argument, NULL, 'c' },
-		{ "args", required_argument, NULL, 'a' },
-		{ "cap-args", required_argument, NULL, 'C' },
-		{ "valid", required_argument, NULL, 'v' },
-		{},
+	    {"plugin-dir", required_argument, NULL, 'p'},
+	    {"cache-dir", required_argument, NULL, 'c'},
+	    {"args", required_argument, NULL, 'a'},
+	    {"cap-args", required_argument, NULL, 'C'},
+	    {"valid", required_argument, NULL, 'v'},
+	    {},
 	};
 	struct ctx c = {};
 	_cleanup_free_ char *conf_text = NULL;

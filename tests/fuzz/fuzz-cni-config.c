@@ -53,13 +53,13 @@ static int fuzz_verb(struct cni_request *req, struct cni_error **reterr)
 }
 
 static const struct cni_plugin fuzz_plugin = {
-	.name = "fuzz",
-	.min_version = CNI_VERSION_0_1_0,
-	.args_keys = tuning_args,
-	.add = fuzz_add,
-	.del = fuzz_verb,
-	.check = fuzz_verb,
-	.gc = fuzz_verb,
+    .name = "fuzz",
+    .min_version = CNI_VERSION_0_1_0,
+    .args_keys = tuning_args,
+    .add = fuzz_add,
+    .del = fuzz_verb,
+    .check = fuzz_verb,
+    .gc = fuzz_verb,
 };
 
 static char fuzz_args[CNI_MAX_ENV + 1];
@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	(void)lseek(fd, 0, SEEK_SET);
-	struct cni_io io = { .getenv = fuzz_getenv, .in_fd = fd, .out = devnull, .err = devnull };
+	struct cni_io io = {.getenv = fuzz_getenv, .in_fd = fd, .out = devnull, .err = devnull};
 	(void)cni_skel_run(&fuzz_plugin, &io);
 	close(fd);
 	return 0;
