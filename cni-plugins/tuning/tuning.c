@@ -21,6 +21,8 @@
 #include "basic/log.h"
 #include "netlink/netlink.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/if.h>
 #include <regex.h>
@@ -212,6 +214,28 @@ static int parse_attrs(struct tuning_conf *c, const json_t *o, const char *where
 	return 0;
 }
 
+/* The config's dataDir, else ${BERTH_RUN_DIR:-/run/berth}/cni/tuning. */
+static int state_dir(const struct cni_request *req, char *buf, size_t size,
+		     struct cni_error **reterr)
+{
+	const char *s = NULL;
+	int r = cni_json_string(req->config, "", "dataDir", CNI_MAX_PATH - 256, &s, reterr);
+	if (r < 0)
+		return r;
+	if (r && *s) {
+		if (s[0] != '/')
+			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
+					     "invalid configuration field 'dataDir'",
+					     "not an absolute path");
+		snprintf(buf, size, "%s", s);
+		return 0;
+	}
+	r = cni_run_dir("tuning", buf, size);
+	if (r < 0)
+		return cni_error_set(reterr, r, CNI_ERR_BERTH_STATE, "invalid BERTH_RUN_DIR", NULL);
+	return 0;
+}
+
 static int conf_parse(const struct cni_request *req, struct tuning_conf *c,
 		      struct cni_error **reterr)
 {
@@ -253,19 +277,7 @@ static int conf_parse(const struct cni_request *req, struct tuning_conf *c,
 			return r;
 	}
 
-	s = NULL;
-	if ((r = cni_json_string(req->config, "", "dataDir", CNI_MAX_PATH - 256, &s, reterr)) < 0)
-		return r;
-	if (r && *s) {
-		if (s[0] != '/')
-			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
-					     "invalid configuration field 'dataDir'",
-					     "not an absolute path");
-		snprintf(c->state_dir, sizeof(c->state_dir), "%s", s);
-	} else if ((r = cni_run_dir("tuning", c->state_dir, sizeof(c->state_dir))) < 0) {
-		return cni_error_set(reterr, r, CNI_ERR_BERTH_STATE, "invalid BERTH_RUN_DIR", NULL);
-	}
-	return 0;
+	return state_dir(req, c->state_dir, sizeof(c->state_dir), reterr);
 }
 
 /* The sysctl allow-list: one extended regex per line; no file = everything under net/. */
@@ -618,6 +630,82 @@ static int tuning_check(struct cni_request *req, struct cni_error **reterr)
 	return 0;
 }
 
+/* --- GC ----------------------------------------------------------------------------------------
+ */
+
+#define TUNING_MAX_GC_ENTRIES 100000u /* directory entries looked at per GC */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Remove the saved state of every attachment not in cni.dev/valid-attachments
+ * (their DEL was missed). File names are compared whole: "<id>_<ifname>.json"
+ * cannot be split back, ids and ifnames may both contain '_'. Temporary
+ * files (".<name>.<pid>.tmp") are left alone. Continues after errors and
+ * reports the first.
+ */
+static int tuning_gc(struct cni_request *req, struct cni_error **reterr)
+{
+	char dir[CNI_MAX_PATH];
+	char **valid = NULL;
+	size_t n_valid = 0, seen = 0;
+	int r, first = 0;
+
+	r = state_dir(req, dir, sizeof(dir), reterr);
+	if (r < 0)
+		return r;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT
+			   ? 0
+			   : cni_error_set(reterr, errno, CNI_ERR_BERTH_STATE,
+					   "failed to open the state directory", "%s: %m", dir);
+	valid = calloc(req->n_valid_attachments ?: 1, sizeof(*valid));
+	if (!valid) {
+		closedir(d);
+		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
+	}
+	for (size_t i = 0; i < req->n_valid_attachments; i++)
+		if (asprintf(&valid[n_valid], "%s_%s.json", req->valid_attachments[i].container_id,
+			     req->valid_attachments[i].ifname) >= 0)
+			n_valid++;
+	if (n_valid < req->n_valid_attachments) {
+		/* An incomplete valid set would remove valid state: remove nothing. */
+		first =
+		    cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
+		goto out;
+	}
+	if (n_valid)
+		qsort(valid, n_valid, sizeof(*valid), cmp_str);
+
+	struct dirent *de;
+	while ((de = readdir(d)) && seen++ < TUNING_MAX_GC_ENTRIES) {
+		const char *name = de->d_name;
+		size_t len = strlen(name);
+		if (name[0] == '.' || len < 6 || strcmp(name + len - 5, ".json") != 0)
+			continue;
+		if (n_valid && bsearch(&name, valid, n_valid, sizeof(*valid), cmp_str))
+			continue;
+		if (unlinkat(dirfd(d), name, 0) < 0 && errno != ENOENT) {
+			if (first == 0)
+				first = cni_error_set(reterr, errno, CNI_ERR_BERTH_STATE,
+						      "failed to remove stale state", "%s/%s: %m",
+						      dir, name);
+			continue;
+		}
+		log_debug("GC: removed stale state '%s/%s'", dir, name);
+	}
+out:
+	closedir(d);
+	for (size_t i = 0; i < n_valid; i++)
+		free(valid[i]);
+	free(valid);
+	return first;
+}
+
 static const char *const tuning_args[] = {"MAC", NULL};
 
 static const struct cni_plugin tuning_plugin = {
@@ -627,6 +715,7 @@ static const struct cni_plugin tuning_plugin = {
     .add = tuning_add,
     .del = tuning_del,
     .check = tuning_check,
+    .gc = tuning_gc,
 };
 
 int main(int argc, char **argv)

@@ -289,3 +289,20 @@ teardown() { world_destroy; }
     assert_eq "$(attrs)" "$before" "eth0 after berth's DEL of the reference's ADD"
     [[ ! -e $WORLD/tuning-handover/cid1_eth0.json ]]
 }
+
+@test "berth: tuning GC removes the saved state of attachments that are not valid" {
+    f="$WORLD/gcstate.conflist"
+    jq -n --arg dd "$WORLD/tuning-gcstate" '{cniVersion: "1.1.0", name: "cnitest",
+        plugins: [{type: "loopback"}, {type: "tuning", dataDir: $dd, mtu: 1410}]}' >"$f"
+    cni_ok berth ADD "$f"
+    # State whose DEL was missed (the runner's cache does not know it).
+    echo '{"mtu":1500}' >"$WORLD/tuning-gcstate/ghost_x_eth1.json"
+    echo '{}' >"$WORLD/tuning-gcstate/.cid1_eth0.json.123.tmp"
+    cni_ok berth GC "$f" "" --valid cid1/eth0 --valid other/eth0
+    [[ -e $WORLD/tuning-gcstate/cid1_eth0.json ]]
+    [[ ! -e $WORLD/tuning-gcstate/ghost_x_eth1.json ]]
+    [[ -e $WORLD/tuning-gcstate/.cid1_eth0.json.123.tmp ]]
+    # The valid attachment still tears down cleanly.
+    cni_ok berth DEL "$f"
+    assert_eq "$(ipn ctr -j link show eth0 | jq '.[0].mtu')" 1500 "mtu after DEL"
+}
