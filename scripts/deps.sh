@@ -16,8 +16,6 @@ PACKAGES=(
   dnsmasq-base dnsperf
   # the reference implementations used as controls, and the bench driver
   netavark aardvark-dns hyperfine
-  # the reference CNI plugins (/usr/lib/cni, spec up to 1.0.0): the control for cni-plugins/
-  containernetworking-plugins
   # end-to-end tests and benchmark with the real Podman (tests/podman,
   # bench/podman-run.sh): the client and its helpers, the image's contents
   # (busybox-static), rootless (uidmap, slirp4netns)
