@@ -85,33 +85,6 @@ static int opt_bool(const json_t *opts, const char *name, bool *ret, struct bert
 	return 0;
 }
 
-/* Local copies of the netlink string tables (same enum values as lib/netlink). */
-static int macvlan_mode_from_string(const char *s)
-{
-	static const char *const names[] = {
-		[BERTH_MACVLAN_BRIDGE] = "bridge", [BERTH_MACVLAN_PRIVATE] = "private",
-		[BERTH_MACVLAN_VEPA] = "vepa",     [BERTH_MACVLAN_PASSTHRU] = "passthru",
-		[BERTH_MACVLAN_SOURCE] = "source",
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (streq(s, names[i]))
-			return (int)i;
-	return -EINVAL;
-}
-
-static int ipvlan_mode_from_string(const char *s)
-{
-	static const char *const names[] = {
-		[BERTH_IPVLAN_L2] = "l2",
-		[BERTH_IPVLAN_L3] = "l3",
-		[BERTH_IPVLAN_L3S] = "l3s",
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (streq(s, names[i]))
-			return (int)i;
-	return -EINVAL;
-}
-
 /* --- per driver ------------------------------------------------------------------ */
 
 int nv_driver_options_validate(struct nv_network *net, const json_t *opts,
@@ -172,11 +145,11 @@ int nv_driver_options_validate(struct nv_network *net, const json_t *opts,
 	s = nv_json_map_get(opts, "mode");
 	if (net->driver == NV_DRIVER_MACVLAN) {
 		net->mode = BERTH_MACVLAN_BRIDGE;
-		if (s && *s && (net->mode = macvlan_mode_from_string(s)) < 0)
+		if (s && *s && (net->mode = berth_macvlan_mode_from_string(s)) < 0)
 			return berth_error_set(reterr, EINVAL, "invalid macvlan mode \"%s\"", s);
 	} else {
 		net->mode = BERTH_IPVLAN_L2;
-		if (s && *s && (net->mode = ipvlan_mode_from_string(s)) < 0)
+		if (s && *s && (net->mode = berth_ipvlan_mode_from_string(s)) < 0)
 			return berth_error_set(reterr, EINVAL, "invalid ipvlan mode \"%s\"", s);
 	}
 

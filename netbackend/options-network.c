@@ -14,21 +14,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static const char *const route_type_names[] = {
-	[BERTH_ROUTE_UNICAST] = "unicast",
-	[BERTH_ROUTE_BLACKHOLE] = "blackhole",
-	[BERTH_ROUTE_UNREACHABLE] = "unreachable",
-	[BERTH_ROUTE_PROHIBIT] = "prohibit",
-};
-
-static int route_type_from_string(const char *s)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(route_type_names); i++)
-		if (streq(s, route_type_names[i]))
-			return (int)i;
-	return -EINVAL;
-}
-
 /* --- pass 1: decode ---------------------------------------------------------- */
 
 static int decode_subnets(const json_t *v, const char *path, struct nv_network *net,
@@ -216,7 +201,7 @@ static int validate_routes(struct nv_network *net, const char **types, struct be
 	for (size_t i = 0; i < net->n_routes; i++) {
 		struct nv_route *rt = &net->routes[i];
 		const char *t = types[i];
-		int type = (!t || !*t) ? BERTH_ROUTE_UNICAST : route_type_from_string(t);
+		int type = (!t || !*t) ? BERTH_ROUTE_UNICAST : berth_route_type_from_string(t);
 		if (type < 0)
 			return berth_error_set(reterr, EINVAL, "invalid route type \"%s\"", t);
 		rt->route_type = type;
@@ -224,10 +209,10 @@ static int validate_routes(struct nv_network *net, const char **types, struct be
 		if (type == BERTH_ROUTE_UNICAST && !rt->gateway.family)
 			return berth_error_set(reterr, EINVAL,
 					       "route %s requires a gateway for type unicast", d);
+		/* t is then the name the lib table matched, as given */
 		if (type != BERTH_ROUTE_UNICAST && rt->gateway.family)
 			return berth_error_set(reterr, EINVAL,
-					       "route %s must not have a gateway for type %s", d,
-					       route_type_names[type]);
+					       "route %s must not have a gateway for type %s", d, t);
 		if (rt->gateway.family && rt->gateway.family != rt->destination.ip.family)
 			return berth_error_set(
 				reterr, EINVAL, "route with %s destination and %s gateway (%s via %s)",
