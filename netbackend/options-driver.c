@@ -97,7 +97,6 @@ int nv_driver_options_validate(struct nv_network *net, const json_t *opts,
 
 	net->metric = net->driver == NV_DRIVER_BRIDGE ? 100 : 99;
 	net->vlan = -1;
-	net->isolate = NV_ISOLATE_FALSE;
 
 	if ((r = opt_u32(opts, "mtu", UINT32_MAX, &net->mtu, NULL, reterr)) < 0 ||
 	    (r = opt_u32(opts, "metric", UINT32_MAX, &net->metric, NULL, reterr)) < 0 ||

@@ -54,8 +54,7 @@ int nv_json_type_error(struct berth_error **reterr, const char *path, const char
 		       const char *expected, const json_t *v)
 {
 	return nv_load_error(reterr, "invalid type at `%s%s%s`: expected %s, got %s", path,
-			     *path && key ? "." : "", key ? key : "", expected,
-			     nv_json_type_name(v));
+			     *path ? "." : "", key, expected, nv_json_type_name(v));
 }
 
 int nv_json_missing(struct berth_error **reterr, const char *path, const char *key)
