@@ -36,6 +36,16 @@ const char *nv_json_type_name(const json_t *v);
 int nv_json_type_error(struct berth_error **reterr, const char *path, const char *key,
 		       const char *expected, const json_t *v);
 int nv_json_missing(struct berth_error **reterr, const char *path, const char *key);
+int nv_json_too_many(struct berth_error **reterr, const char *path, const char *key, size_t n,
+		     size_t max);
+/* "invalid type at `<path>`: expected an object, ..." unless v is one. */
+int nv_json_expect_object(const json_t *v, const char *path, struct berth_error **reterr);
+/* The same for a string at path[idx]. */
+int nv_json_expect_string_at(const json_t *v, const char *path, size_t idx,
+			     struct berth_error **reterr);
+/* "invalid IP address syntax \"<value>\" at `<path>.<key>`" */
+int nv_json_ip_syntax_error(struct berth_error **reterr, const char *value, const char *path,
+			    const char *key);
 
 /*
  * Typed getters: look key up in obj (a JSON object) at path. Optional keys may
@@ -51,6 +61,13 @@ int nv_json_get_uint(const json_t *obj, const char *key, const char *path, bool 
 /* An optional array of at most max entries; *ret = NULL when absent or null. */
 int nv_json_get_array(const json_t *obj, const char *key, const char *path, size_t max,
 		      const json_t **ret, struct berth_error **reterr);
+/*
+ * nv_json_get_array(), and for a non-empty array *ret_mem = calloc(n, size)
+ * (the caller's) and *ret_n = n, else NULL and 0. Outputs set on success only.
+ */
+int nv_json_get_array_alloc(const json_t *obj, const char *key, const char *path, size_t max,
+			    size_t size, const json_t **ret_arr, void **ret_mem, size_t *ret_n,
+			    struct berth_error **reterr);
 /* An optional {string: string} map of at most max entries (0 = no limit). */
 int nv_json_get_string_map(const json_t *obj, const char *key, const char *path, size_t max,
 			   const json_t **ret, struct berth_error **reterr);
@@ -62,7 +79,8 @@ int nv_json_get_ip_list(const json_t *obj, const char *key, const char *path, si
 
 /* --- options-names.c ----------------------------------------------------------- */
 
-bool nv_has_control_chars(const char *s);
+/* An id: at most NV_MAX_NAME bytes, no control characters, none of forbidden. */
+bool nv_id_valid(const char *s, const char *forbidden);
 /* Podman's network name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most NV_MAX_NAME bytes. */
 bool nv_network_name_valid(const char *s);
 /* A kernel interface name; what names it in the message ("interface name"). */

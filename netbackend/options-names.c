@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <string.h>
 
-bool nv_has_control_chars(const char *s)
+bool nv_id_valid(const char *s, const char *forbidden)
 {
+	if (strlen(s) > NV_MAX_NAME || strpbrk(s, forbidden))
+		return false;
 	for (; *s; s++)
 		if (iscntrl((unsigned char)*s))
-			return true;
-	return false;
+			return false;
+	return true;
 }
 
 bool nv_network_name_valid(const char *s)

@@ -20,17 +20,14 @@ static int decode_subnets(const json_t *v, const char *path, struct nv_network *
 			  bool *has_subnets, struct berth_error **reterr)
 {
 	const json_t *arr;
+	void *mem;
 	char p[NV_PATH_MAX];
-	int r = nv_json_get_array(v, "subnets", path, NV_MAX_SUBNETS, &arr, reterr);
-	if (r < 0 || !arr)
+	int r = nv_json_get_array_alloc(v, "subnets", path, NV_MAX_SUBNETS, sizeof(*net->subnets),
+					&arr, &mem, &net->n_subnets, reterr);
+	if (r < 0)
 		return r;
-	*has_subnets = true;
-	if (json_array_size(arr) == 0)
-		return 0;
-	net->subnets = calloc(json_array_size(arr), sizeof(*net->subnets));
-	if (!net->subnets)
-		return nv_oom(reterr);
-	net->n_subnets = json_array_size(arr);
+	net->subnets = mem;
+	*has_subnets = arr != NULL;
 	for (size_t i = 0; i < net->n_subnets; i++) {
 		const json_t *s = json_array_get(arr, i);
 		struct nv_subnet *sn = &net->subnets[i];
@@ -38,40 +35,28 @@ static int decode_subnets(const json_t *v, const char *path, struct nv_network *
 		const json_t *lease;
 
 		nv_pathf(p, "%s.subnets[%zu]", path, i);
-		if (!json_is_object(s))
-			return nv_load_error(reterr,
-					     "invalid type at `%s`: expected an object, got %s", p,
-					     nv_json_type_name(s));
-		if ((r = nv_json_get_string(s, "subnet", p, true, &cidr, reterr)) < 0 ||
+		if ((r = nv_json_expect_object(s, p, reterr)) < 0 ||
+		    (r = nv_json_get_string(s, "subnet", p, true, &cidr, reterr)) < 0 ||
 		    (r = nv_json_get_string(s, "gateway", p, false, &gw, reterr)) < 0)
 			return r;
 		if (berth_ipnet_parse(cidr, &sn->subnet) < 0)
-			return nv_load_error(
-				reterr, "invalid IP address syntax \"%s\" at `%s.subnet`", cidr, p);
+			return nv_json_ip_syntax_error(reterr, cidr, p, "subnet");
 		berth_ipnet_network(&sn->subnet, &sn->subnet);
 		if (gw && berth_ip_parse(gw, &sn->gateway) < 0)
-			return nv_load_error(
-				reterr, "invalid IP address syntax \"%s\" at `%s.gateway`", gw, p);
+			return nv_json_ip_syntax_error(reterr, gw, p, "gateway");
 		lease = json_object_get(s, "lease_range");
 		if (lease && !json_is_null(lease)) {
 			char lp[NV_PATH_MAX];
 			nv_pathf(lp, "%s.lease_range", p);
-			if (!json_is_object(lease))
-				return nv_load_error(
-					reterr, "invalid type at `%s`: expected an object, got %s",
-					lp, nv_json_type_name(lease));
-			if ((r = nv_json_get_string(lease, "start_ip", lp, false, &start,
+			if ((r = nv_json_expect_object(lease, lp, reterr)) < 0 ||
+			    (r = nv_json_get_string(lease, "start_ip", lp, false, &start,
 						    reterr)) < 0 ||
 			    (r = nv_json_get_string(lease, "end_ip", lp, false, &end, reterr)) < 0)
 				return r;
 			if (start && *start && berth_ip_parse(start, &sn->lease_start) < 0)
-				return nv_load_error(
-					reterr, "invalid IP address syntax \"%s\" at `%s.start_ip`",
-					start, lp);
+				return nv_json_ip_syntax_error(reterr, start, lp, "start_ip");
 			if (end && *end && berth_ip_parse(end, &sn->lease_end) < 0)
-				return nv_load_error(
-					reterr, "invalid IP address syntax \"%s\" at `%s.end_ip`",
-					end, lp);
+				return nv_json_ip_syntax_error(reterr, end, lp, "end_ip");
 		}
 	}
 	return 0;
@@ -81,15 +66,17 @@ static int decode_routes(const json_t *v, const char *path, struct nv_network *n
 			 const char ***ret_types, struct berth_error **reterr)
 {
 	const json_t *arr;
+	void *mem;
 	char p[NV_PATH_MAX];
-	int r = nv_json_get_array(v, "routes", path, NV_MAX_ROUTES, &arr, reterr);
-	if (r < 0 || !arr || json_array_size(arr) == 0)
+	int r = nv_json_get_array_alloc(v, "routes", path, NV_MAX_ROUTES, sizeof(*net->routes),
+					&arr, &mem, &net->n_routes, reterr);
+	if (r < 0)
 		return r;
-	net->routes = calloc(json_array_size(arr), sizeof(*net->routes));
-	*ret_types = calloc(json_array_size(arr), sizeof(char *));
-	if (!net->routes || !*ret_types)
+	net->routes = mem;
+	if (!net->n_routes)
+		return 0;
+	if (!(*ret_types = calloc(net->n_routes, sizeof(char *))))
 		return nv_oom(reterr);
-	net->n_routes = json_array_size(arr);
 	for (size_t i = 0; i < net->n_routes; i++) {
 		const json_t *rt = json_array_get(arr, i);
 		struct nv_route *route = &net->routes[i];
@@ -97,11 +84,8 @@ static int decode_routes(const json_t *v, const char *path, struct nv_network *n
 		json_int_t metric = 0;
 
 		nv_pathf(p, "%s.routes[%zu]", path, i);
-		if (!json_is_object(rt))
-			return nv_load_error(reterr,
-					     "invalid type at `%s`: expected an object, got %s", p,
-					     nv_json_type_name(rt));
-		if ((r = nv_json_get_string(rt, "destination", p, true, &dst, reterr)) < 0 ||
+		if ((r = nv_json_expect_object(rt, p, reterr)) < 0 ||
+		    (r = nv_json_get_string(rt, "destination", p, true, &dst, reterr)) < 0 ||
 		    (r = nv_json_get_string(rt, "gateway", p, false, &gw, reterr)) < 0 ||
 		    (r = nv_json_get_uint(rt, "metric", p, false, UINT32_MAX, &metric,
 					  &route->has_metric, reterr)) < 0 ||
@@ -109,12 +93,9 @@ static int decode_routes(const json_t *v, const char *path, struct nv_network *n
 					    reterr)) < 0)
 			return r;
 		if (berth_ipnet_parse(dst, &route->destination) < 0)
-			return nv_load_error(reterr,
-					     "invalid IP address syntax \"%s\" at `%s.destination`",
-					     dst, p);
+			return nv_json_ip_syntax_error(reterr, dst, p, "destination");
 		if (gw && berth_ip_parse(gw, &route->gateway) < 0)
-			return nv_load_error(
-				reterr, "invalid IP address syntax \"%s\" at `%s.gateway`", gw, p);
+			return nv_json_ip_syntax_error(reterr, gw, p, "gateway");
 		route->metric = (uint32_t)metric;
 	}
 	return 0;
@@ -127,10 +108,8 @@ int nv_network_decode(const json_t *v, const char *path, struct nv_network *net,
 	const json_t *labels;
 	int r;
 
-	if (!json_is_object(v))
-		return nv_load_error(reterr, "invalid type at `%s`: expected an object, got %s",
-				     path, nv_json_type_name(v));
-	if ((r = nv_json_get_string(v, "name", path, true, &name, reterr)) < 0 ||
+	if ((r = nv_json_expect_object(v, path, reterr)) < 0 ||
+	    (r = nv_json_get_string(v, "name", path, true, &name, reterr)) < 0 ||
 	    (r = nv_json_get_string(v, "id", path, true, &id, reterr)) < 0 ||
 	    (r = nv_json_get_string(v, "driver", path, true, &raw->driver, reterr)) < 0 ||
 	    (r = nv_json_get_string(v, "network_interface", path, false, &ifname, reterr)) < 0 ||
@@ -157,26 +136,29 @@ int nv_network_decode(const json_t *v, const char *path, struct nv_network *net,
 
 /* --- pass 2: validate -------------------------------------------------------- */
 
+/* "<what> <ip> not in subnet <subnet>" unless ip is unset or inside. */
+static int check_in_subnet(const struct nv_subnet *s, const struct berth_ip *ip, const char *what,
+			   struct berth_error **reterr)
+{
+	char a[BERTH_IPNET_STRLEN], g[BERTH_IP_STRLEN];
+
+	if (!ip->family || berth_ipnet_contains(&s->subnet, ip))
+		return 0;
+	return berth_error_set(reterr, EINVAL, "%s %s not in subnet %s", what, berth_ip_fmt(ip, g),
+			       berth_ipnet_fmt(&s->subnet, a));
+}
+
 static int validate_subnets(const struct nv_network *net, struct berth_error **reterr)
 {
-	char a[BERTH_IPNET_STRLEN], b[BERTH_IPNET_STRLEN], g[BERTH_IP_STRLEN];
+	char a[BERTH_IPNET_STRLEN], b[BERTH_IPNET_STRLEN];
+	int r;
 
 	for (size_t i = 0; i < net->n_subnets; i++) {
 		const struct nv_subnet *s = &net->subnets[i];
-		if (s->gateway.family && !berth_ipnet_contains(&s->subnet, &s->gateway))
-			return berth_error_set(reterr, EINVAL, "gateway %s not in subnet %s",
-					       berth_ip_fmt(&s->gateway, g),
-					       berth_ipnet_fmt(&s->subnet, a));
-		if (s->lease_start.family && !berth_ipnet_contains(&s->subnet, &s->lease_start))
-			return berth_error_set(reterr, EINVAL,
-					       "lease range start_ip %s not in subnet %s",
-					       berth_ip_fmt(&s->lease_start, g),
-					       berth_ipnet_fmt(&s->subnet, a));
-		if (s->lease_end.family && !berth_ipnet_contains(&s->subnet, &s->lease_end))
-			return berth_error_set(reterr, EINVAL,
-					       "lease range end_ip %s not in subnet %s",
-					       berth_ip_fmt(&s->lease_end, g),
-					       berth_ipnet_fmt(&s->subnet, a));
+		if ((r = check_in_subnet(s, &s->gateway, "gateway", reterr)) < 0 ||
+		    (r = check_in_subnet(s, &s->lease_start, "lease range start_ip", reterr)) < 0 ||
+		    (r = check_in_subnet(s, &s->lease_end, "lease range end_ip", reterr)) < 0)
+			return r;
 		for (size_t j = i + 1; j < net->n_subnets; j++) {
 			const struct nv_subnet *t = &net->subnets[j];
 			if (s->subnet.prefixlen == t->subnet.prefixlen &&
@@ -212,7 +194,8 @@ static int validate_routes(struct nv_network *net, const char **types, struct be
 		/* t is then the name the lib table matched, as given */
 		if (type != BERTH_ROUTE_UNICAST && rt->gateway.family)
 			return berth_error_set(reterr, EINVAL,
-					       "route %s must not have a gateway for type %s", d, t);
+					       "route %s must not have a gateway for type %s", d,
+					       t);
 		if (rt->gateway.family && rt->gateway.family != rt->destination.ip.family)
 			return berth_error_set(
 				reterr, EINVAL, "route with %s destination and %s gateway (%s via %s)",
@@ -237,7 +220,7 @@ int nv_network_validate(struct nv_network *net, struct nv_raw_network *raw,
 			"invalid network name \"%s\": must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", net->name);
 	if (!*net->id)
 		return berth_error_set(reterr, EINVAL, "Network id must be supplied");
-	if (strlen(net->id) > NV_MAX_NAME || nv_has_control_chars(net->id) || strchr(net->id, '/'))
+	if (!nv_id_valid(net->id, "/"))
 		return berth_error_set(reterr, EINVAL, "invalid network id \"%s\"", net->id);
 
 	if (streq(raw->driver, "bridge"))

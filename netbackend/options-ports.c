@@ -16,15 +16,14 @@
 int nv_ports_decode(const json_t *root, struct nv_options *o, struct berth_error **reterr)
 {
 	const json_t *arr;
+	void *mem;
 	char p[NV_PATH_MAX];
-	int r = nv_json_get_array(root, "port_mappings", "", NV_MAX_PORT_MAPPINGS, &arr, reterr);
-	if (r < 0 || !arr || json_array_size(arr) == 0)
+	int r = nv_json_get_array_alloc(root, "port_mappings", "", NV_MAX_PORT_MAPPINGS,
+					sizeof(*o->port_mappings), &arr, &mem, &o->n_port_mappings,
+					reterr);
+	if (r < 0)
 		return r;
-
-	o->port_mappings = calloc(json_array_size(arr), sizeof(*o->port_mappings));
-	if (!o->port_mappings)
-		return nv_oom(reterr);
-	o->n_port_mappings = json_array_size(arr);
+	o->port_mappings = mem;
 
 	for (size_t i = 0; i < o->n_port_mappings; i++) {
 		const json_t *pm = json_array_get(arr, i);
@@ -33,11 +32,8 @@ int nv_ports_decode(const json_t *root, struct nv_options *o, struct berth_error
 		json_int_t cport = 0, hport = 0, range = 0;
 
 		nv_pathf(p, "port_mappings[%zu]", i);
-		if (!json_is_object(pm))
-			return nv_load_error(reterr,
-					     "invalid type at `%s`: expected an object, got %s", p,
-					     nv_json_type_name(pm));
-		if ((r = nv_json_get_uint(pm, "container_port", p, true, UINT16_MAX, &cport, NULL,
+		if ((r = nv_json_expect_object(pm, p, reterr)) < 0 ||
+		    (r = nv_json_get_uint(pm, "container_port", p, true, UINT16_MAX, &cport, NULL,
 					  reterr)) < 0 ||
 		    (r = nv_json_get_string(pm, "host_ip", p, true, &host_ip, reterr)) < 0 ||
 		    (r = nv_json_get_uint(pm, "host_port", p, true, UINT16_MAX, &hport, NULL,
@@ -53,10 +49,23 @@ int nv_ports_decode(const json_t *root, struct nv_options *o, struct berth_error
 	return 0;
 }
 
+/* port .. port + range - 1 must stay within 65535 (port: the host or the container end). */
+static int check_range(const struct nv_port_mapping *m, const char *end, uint16_t port,
+		       struct berth_error **reterr)
+{
+	if ((unsigned)port + m->range <= 65536u)
+		return 0;
+	return berth_error_set(reterr, EINVAL,
+			       "invalid port range for port %u: %s port %u + range %u exceeds 65535",
+			       m->host_port, end, port, m->range - 1u);
+}
+
 /* Port mappings, semantically (after decoding, with the netavark texts). */
 int nv_ports_validate(const json_t *root, struct nv_options *o, struct berth_error **reterr)
 {
 	const json_t *arr = json_object_get(root, "port_mappings");
+	int r;
+
 	for (size_t i = 0; i < o->n_port_mappings; i++) {
 		const json_t *pm = json_array_get(arr, i);
 		struct nv_port_mapping *m = &o->port_mappings[i];
@@ -84,14 +93,9 @@ int nv_ports_validate(const json_t *root, struct nv_options *o, struct berth_err
 					       "invalid protocol \"%s\" provided for port %u", proto,
 					       m->host_port);
 
-		if ((unsigned)m->host_port + m->range > 65536u)
-			return berth_error_set(reterr, EINVAL,
-					       "invalid port range for port %u: host port %u + range %u exceeds 65535",
-					       m->host_port, m->host_port, m->range - 1u);
-		if ((unsigned)m->container_port + m->range > 65536u)
-			return berth_error_set(reterr, EINVAL,
-					       "invalid port range for port %u: container port %u + range %u exceeds 65535",
-					       m->host_port, m->container_port, m->range - 1u);
+		if ((r = check_range(m, "host", m->host_port, reterr)) < 0 ||
+		    (r = check_range(m, "container", m->container_port, reterr)) < 0)
+			return r;
 	}
 	return 0;
 }

@@ -82,12 +82,13 @@ static int decode_per_network(const char *name, const json_t *v, const char *pat
 {
 	const char *ifname = NULL, *mac = NULL;
 	const json_t *aliases, *opts;
+	void *mem;
+	size_t n;
 	char p[NV_PATH_MAX];
 	int r;
 
-	if (!json_is_object(v))
-		return nv_load_error(reterr, "invalid type at `%s`: expected an object, got %s",
-				     path, nv_json_type_name(v));
+	if ((r = nv_json_expect_object(v, path, reterr)) < 0)
+		return r;
 	if (nv_strdup(name, &pn->name) < 0)
 		return nv_oom(reterr);
 	if ((r = nv_json_get_string(v, "interface_name", path, true, &ifname, reterr)) < 0)
@@ -109,36 +110,33 @@ static int decode_per_network(const char *name, const json_t *v, const char *pat
 	if (nv_strdup(nv_json_map_get(opts, "host_interface_name"), &pn->host_interface_name) < 0)
 		return nv_oom(reterr);
 
-	if ((r = nv_json_get_array(v, "aliases", path, NV_MAX_ALIASES, &aliases, reterr)) < 0)
+	r = nv_json_get_array_alloc(v, "aliases", path, NV_MAX_ALIASES, sizeof(char *), &aliases,
+				    &mem, &n, reterr);
+	if (r < 0)
 		return r;
-	if (aliases && json_array_size(aliases) > 0) {
-		nv_pathf(p, "%s.aliases", path);
-		pn->aliases = calloc(json_array_size(aliases), sizeof(char *));
-		if (!pn->aliases)
-			return nv_oom(reterr);
-		for (size_t i = 0; i < json_array_size(aliases); i++) {
-			const json_t *a = json_array_get(aliases, i);
-			if (!json_is_string(a))
-				return nv_load_error(
-					reterr,
-					"invalid type at `%s[%zu]`: expected a string, got %s", p,
-					i, nv_json_type_name(a));
-			const char *s = json_string_value(a);
-			const char *why = NULL;
-			if (!*s)
-				why = "name is empty";
-			else if (strpbrk(s, ", \n") || strlen(s) != json_string_length(a))
-				why = "name contains invalid chars";
-			else if (strlen(s) > NV_MAX_NAME)
-				why = "name is too long";
-			if (why) {
-				log_warn("invalid network alias \"%s\": %s, ignoring this name", s, why);
-				continue;
-			}
-			if (!(pn->aliases[pn->n_aliases] = strdup(s)))
-				return nv_oom(reterr);
-			pn->n_aliases++;
+	pn->aliases = mem;
+	if (n == 0)
+		return 0;
+	nv_pathf(p, "%s.aliases", path);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *a = json_array_get(aliases, i);
+		if ((r = nv_json_expect_string_at(a, p, i, reterr)) < 0)
+			return r;
+		const char *s = json_string_value(a);
+		const char *why = NULL;
+		if (!*s)
+			why = "name is empty";
+		else if (strpbrk(s, ", \n") || strlen(s) != json_string_length(a))
+			why = "name contains invalid chars";
+		else if (strlen(s) > NV_MAX_NAME)
+			why = "name is too long";
+		if (why) {
+			log_warn("invalid network alias \"%s\": %s, ignoring this name", s, why);
+			continue;
 		}
+		if (!(pn->aliases[pn->n_aliases] = strdup(s)))
+			return nv_oom(reterr);
+		pn->n_aliases++;
 	}
 	return 0;
 }
@@ -158,8 +156,7 @@ static int decode_networks(const json_t *root, struct nv_options *o, struct bert
 			nv_json_type_name(nets));
 	size_t n = json_is_object(nets) ? json_object_size(nets) : json_array_size(nets);
 	if (n > NV_MAX_NETWORKS)
-		return nv_load_error(reterr, "too many entries in `networks`: %zu (limit %u)", n,
-				     NV_MAX_NETWORKS);
+		return nv_json_too_many(reterr, "", "networks", n, NV_MAX_NETWORKS);
 	if (n == 0)
 		return 0;
 	o->networks = calloc(n, sizeof(*o->networks));
@@ -182,11 +179,8 @@ static int decode_networks(const json_t *root, struct nv_options *o, struct bert
 		const json_t *v = json_array_get(nets, i);
 		const char *name = NULL;
 		nv_pathf(p, "networks[%zu]", i);
-		if (!json_is_object(v))
-			return nv_load_error(reterr,
-					     "invalid type at `%s`: expected an object, got %s", p,
-					     nv_json_type_name(v));
-		if ((r = nv_json_get_string(v, "name", p, true, &name, reterr)) < 0)
+		if ((r = nv_json_expect_object(v, p, reterr)) < 0 ||
+		    (r = nv_json_get_string(v, "name", p, true, &name, reterr)) < 0)
 			return r;
 		for (size_t j = 0; j < o->n_networks; j++)
 			if (streq(o->networks[j].name, name))
@@ -264,8 +258,7 @@ static int validate_container(const struct nv_options *o, struct berth_error **r
 {
 	if (!*o->container_id)
 		return berth_error_set(reterr, EINVAL, "container id must not be empty");
-	if (strlen(o->container_id) > NV_MAX_NAME || nv_has_control_chars(o->container_id) ||
-	    strpbrk(o->container_id, " /,"))
+	if (!nv_id_valid(o->container_id, " /,"))
 		return berth_error_set(reterr, EINVAL, "invalid container id \"%s\"",
 				       o->container_id);
 	return 0;
@@ -367,7 +360,8 @@ int nv_options_parse(const char *buf, size_t len, struct nv_options **ret,
 
 	if (len > NV_MAX_INPUT)
 		return berth_error_set(reterr, EFBIG,
-				       NV_LOAD_PREFIX "input is larger than %u bytes", NV_MAX_INPUT);
+				       NV_LOAD_PREFIX "input is larger than %u bytes",
+				       NV_MAX_INPUT);
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
 		return nv_load_error(reterr, "%s at line %d column %d", jerr.text, jerr.line,
