@@ -420,6 +420,26 @@ static int load_network(int dirfd, const char *name, struct adv_network **ret)
 	return adv_parse(name, buf, len, ret, NULL, NULL);
 }
 
+/*
+ * Lock and open the directory (not created) and parse the network's file:
+ * -ENOENT (no error set) when either does not exist.
+ */
+static int open_network(const struct dnsname_conf *c, const char *network, struct dir_handle *h,
+			struct adv_network **ret, struct cni_error **reterr)
+{
+	int r = dir_open(c, false, h, reterr);
+	if (r < 0)
+		return r;
+	r = load_network(h->dirfd, network, ret);
+	if (r == -ENOENT)
+		return r;
+	if (r < 0)
+		return cni_error_set(reterr, r, CNI_ERR_BERTH_STATE,
+				     "failed to read the DNS entries", "%s/%s: %s", c->entries,
+				     network, strerror(-r));
+	return 0;
+}
+
 static int dnsname_check(struct cni_request *req, struct cni_error **reterr)
 {
 	struct dnsname_conf c;
@@ -432,16 +452,12 @@ static int dnsname_check(struct cni_request *req, struct cni_error **reterr)
 		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
 				     "must be called as chained plugin", NULL);
 	_cleanup_(dir_close) struct dir_handle h;
-	r = dir_open(&c, false, &h, reterr);
+	r = open_network(&c, req->name, &h, &n, reterr);
 	if (r == -ENOENT)
 		return cni_error_set(reterr, ENOENT, CNI_ERR_BERTH_CHECK, "no DNS entry",
-				     "%s does not exist", c.entries);
+				     "%s/%s does not exist", c.entries, req->name);
 	if (r < 0)
 		return r;
-	r = load_network(h.dirfd, req->name, &n);
-	if (r < 0)
-		return cni_error_set(reterr, r, CNI_ERR_BERTH_CHECK, "no DNS entry", "%s/%s: %s",
-				     c.entries, req->name, strerror(-r));
 	bool found = false;
 	for (size_t i = 0; i < n->n_containers && !found; i++) {
 		const struct adv_container *ct = &n->containers[i];
@@ -468,18 +484,11 @@ static int dnsname_gc(struct cni_request *req, struct cni_error **reterr)
 	if ((r = conf_base(req, &c, reterr)) < 0)
 		return r;
 	_cleanup_(dir_close) struct dir_handle h;
-	r = dir_open(&c, false, &h, reterr);
+	r = open_network(&c, req->name, &h, &n, reterr);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
-	r = load_network(h.dirfd, req->name, &n);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return cni_error_set(reterr, r, CNI_ERR_BERTH_STATE,
-				     "failed to read the DNS entries", "%s/%s: %s", c.entries,
-				     req->name, strerror(-r));
 
 	size_t removed = 0, failed = 0;
 	for (size_t i = 0; i < n->n_containers; i++) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Link attributes beyond up/down, MTU and name (link.c): the promisc and
- * allmulti flags, the MAC address, txqueuelen, and reading txqlen and
- * promiscuity. One RTM_SETLINK/RTM_GETLINK each, through nlu_transact, so
- * the kernel's errno comes back unchanged.
+ * Link attributes beyond the flags, MTU and name (link.c): the MAC address,
+ * txqueuelen, and reading txqlen and promiscuity. One RTM_SETLINK or
+ * RTM_GETLINK each, through nlu_transact, so the kernel's errno comes back
+ * unchanged.
  */
 #include "nl-util.h"
 #include "link-internal.h"
@@ -12,18 +12,6 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
-
-int berth_link_set_flags(struct berth_netns *ns, int ifindex, unsigned flags, unsigned change)
-{
-	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct ifinfomsg *ifi;
-	int r = link_setlink_new(ifindex, &msg, &ifi);
-	if (r < 0)
-		return r;
-	ifi->ifi_flags = flags & change;
-	ifi->ifi_change = change;
-	return nlu_transact(ns, msg, NULL, NULL);
-}
 
 int berth_link_set_mac(struct berth_netns *ns, int ifindex, const uint8_t mac[6])
 {
@@ -42,15 +30,7 @@ int berth_link_set_mac(struct berth_netns *ns, int ifindex, const uint8_t mac[6]
 
 int berth_link_set_txqlen(struct berth_netns *ns, int ifindex, uint32_t txqlen)
 {
-	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct ifinfomsg *ifi;
-	int r = link_setlink_new(ifindex, &msg, &ifi);
-	if (r < 0)
-		return r;
-	r = nlu_put_u32(msg, IFLA_TXQLEN, txqlen);
-	if (r < 0)
-		return r;
-	return nlu_transact(ns, msg, NULL, NULL);
+	return link_setlink_u32(ns, ifindex, IFLA_TXQLEN, txqlen);
 }
 
 struct attrs_reply {
@@ -80,7 +60,7 @@ int berth_link_get_attrs(struct berth_netns *ns, int ifindex, struct berth_link_
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
 	struct berth_link_attrs a;
-	struct attrs_reply rep = { .attrs = &a };
+	struct attrs_reply rep = {.attrs = &a};
 	int r;
 
 	if (ifindex <= 0 || !ret)

@@ -127,41 +127,44 @@ int link_setlink_new(int ifindex, struct nl_msg **ret, struct ifinfomsg **ret_if
 	return 0;
 }
 
-int berth_link_set_up(struct berth_netns *ns, int ifindex)
+int berth_link_set_flags(struct berth_netns *ns, int ifindex, unsigned flags, unsigned change)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
 	int r = link_setlink_new(ifindex, &msg, &ifi);
 	if (r < 0)
 		return r;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = flags & change;
+	ifi->ifi_change = change;
 	return nlu_transact(ns, msg, NULL, NULL);
+}
+
+int berth_link_set_up(struct berth_netns *ns, int ifindex)
+{
+	return berth_link_set_flags(ns, ifindex, IFF_UP, IFF_UP);
 }
 
 int berth_link_set_down(struct berth_netns *ns, int ifindex)
 {
+	return berth_link_set_flags(ns, ifindex, 0, IFF_UP);
+}
+
+int link_setlink_u32(struct berth_netns *ns, int ifindex, int type, uint32_t v)
+{
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
 	int r = link_setlink_new(ifindex, &msg, &ifi);
 	if (r < 0)
 		return r;
-	ifi->ifi_flags = 0;
-	ifi->ifi_change = IFF_UP;
+	r = nlu_put_u32(msg, type, v);
+	if (r < 0)
+		return r;
 	return nlu_transact(ns, msg, NULL, NULL);
 }
 
 int berth_link_set_mtu(struct berth_netns *ns, int ifindex, unsigned mtu)
 {
-	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct ifinfomsg *ifi;
-	int r = link_setlink_new(ifindex, &msg, &ifi);
-	if (r < 0)
-		return r;
-	r = nlu_put_u32(msg, IFLA_MTU, mtu);
-	if (r < 0)
-		return r;
-	return nlu_transact(ns, msg, NULL, NULL);
+	return link_setlink_u32(ns, ifindex, IFLA_MTU, mtu);
 }
 
 int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name)

@@ -104,7 +104,8 @@ int berth_link_set_down(struct berth_netns *ns, int ifindex);
 int berth_link_set_mtu(struct berth_netns *ns, int ifindex, unsigned mtu);
 int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name);
 /*
- * Link attributes beyond up/down and MTU (link-attr.c). set_flags sends
+ * Link attributes beyond up/down and MTU (set_flags in link.c, the rest in
+ * link-attr.c). set_flags sends
  * ifi_flags = flags & change, ifi_change = change (IFF_PROMISC, IFF_ALLMULTI,
  * IFF_UP, ...). get_attrs reads what berth_link_info lacks.
  */
