@@ -229,3 +229,38 @@ _udp53() { inns "$1" ss -Hlun "sport = :53" | grep -qF "$2:53"; }
     assert_eq "$(jq .code <<<"$output")" 4 "error code"
     [[ ! -e $DNSDIR ]]
 }
+
+@test "parallel ADDs: every entry written once, one server" {
+    for c in c3 c4 c5 c6; do _ns_add "$c"; done
+    for c in c1 c2 c3 c4 c5 c6; do
+        inns host "$CNI_RUN" --plugin-dir "$BERTH_CNI_DIR" --plugin-dir "$REF_CNI_DIR" \
+            --cache-dir "$WORLD/cache" --args "IgnoreUnknown=1;K8S_POD_NAME=$c" \
+            ADD "$CONF" "/run/netns/$(ns_of "$c")" "cid-$c" eth0 \
+            >"$WORLD/add-$c.out" 2>"$WORLD/add-$c.err" &
+    done
+    fails=0
+    for job in $(jobs -p); do wait "$job" || fails=$((fails + 1)); done
+    if ((fails)); then cat "$WORLD"/add-*.out "$WORLD"/add-*.err >&2; false; fi
+    for c in c1 c2 c3 c4 c5 c6; do
+        assert_eq "$(grep -c "^cid-$c-eth0 " "$DNSDIR/$NET")" 1 "entries of $c"
+    done
+    assert_eq "$(wc -l <"$DNSDIR/$NET")" 7 "header + 6 lines"
+    # one berth-dns for the directory
+    assert_eq "$(inns host ss -Hlunp "sport = :53" | grep -c "$GW:53")" 1 "udp listeners"
+    wait_for 30 0.1 ans c1 c6 "$(ip4 c6)"
+    wait_for 30 0.1 ans c6 c3 "$(ip4 c3)"
+}
+
+@test "0.4.0 and 0.3.1 configs: dns in the result, names resolve" {
+    for v in 0.3.1 0.4.0; do
+        conf="$WORLD/v$v.conflist"
+        jq --arg v "$v" '.cniVersion = $v' "$CONF" >"$conf"
+        dn_ok ADD c1 "$conf"
+        jq -e --arg v "$v" --arg gw "$GW" '.cniVersion == $v and .ips[0].version == "4" and
+            .dns.nameservers == [$gw] and .dns.search == ["dns.podman"]' <<<"$output"
+        wait_for 30 0.1 ans c1 c1-alias "$(ip4 c1)"
+        dn_ok DEL c1 "$conf"
+        [[ ! -e $DNSDIR/$NET ]]
+        wait_for 50 0.1 server_gone
+    done
+}
