@@ -107,6 +107,20 @@ static int conf_base(const struct cni_request *req, struct dnsname_conf *c,
 	return dirs(c, reterr);
 }
 
+/* dnsServerPath, else BERTH_DNS_BIN. */
+static int server_path(const struct cni_request *req, const char **ret, struct cni_error **reterr)
+{
+	*ret = BERTH_DNS_BIN;
+	int r = cni_json_string(req->config, "", "dnsServerPath", CNI_MAX_PATH, ret, reterr);
+	if (r < 0)
+		return r;
+	if ((*ret)[0] != '/')
+		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
+				     "invalid configuration field 'dnsServerPath'",
+				     "not an absolute path");
+	return 0;
+}
+
 static int conf_parse(const struct cni_request *req, struct dnsname_conf *c,
 		      struct cni_error **reterr)
 {
@@ -120,14 +134,8 @@ static int conf_parse(const struct cni_request *req, struct dnsname_conf *c,
 		return r;
 	if (c->domain && (!*c->domain || !name_ok(c->domain)))
 		c->domain = NULL;
-	c->server = BERTH_DNS_BIN;
-	if ((r = cni_json_string(req->config, "", "dnsServerPath", CNI_MAX_PATH, &c->server,
-				 reterr)) < 0)
+	if ((r = server_path(req, &c->server, reterr)) < 0)
 		return r;
-	if (c->server[0] != '/')
-		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
-				     "invalid configuration field 'dnsServerPath'",
-				     "not an absolute path");
 
 	const char *pod = cni_request_arg(req, "K8S_POD_NAME");
 	if (!pod || !*pod)
@@ -522,6 +530,20 @@ static int dnsname_gc(struct cni_request *req, struct cni_error **reterr)
 	return 0;
 }
 
+/* STATUS (1.1.0): ready when the DNS server binary can be run. */
+static int dnsname_status(struct cni_request *req, struct cni_error **reterr)
+{
+	const char *server;
+	int r = server_path(req, &server, reterr);
+	if (r < 0)
+		return r;
+	if (access(server, X_OK) < 0)
+		return cni_error_set(reterr, errno, CNI_ERR_NOT_AVAILABLE,
+				     "the DNS server is not available", "%s: %s", server,
+				     strerror(errno));
+	return 0;
+}
+
 static const struct cni_plugin dnsname_plugin = {
     .name = "dnsname",
     .min_version = CNI_VERSION_0_1_0,
@@ -529,6 +551,7 @@ static const struct cni_plugin dnsname_plugin = {
     .add = dnsname_add,
     .del = dnsname_del,
     .check = dnsname_check,
+    .status = dnsname_status,
     .gc = dnsname_gc,
 };
 

@@ -264,3 +264,13 @@ _udp53() { inns "$1" ss -Hlun "sport = :53" | grep -qF "$2:53"; }
         wait_for 50 0.1 server_gone
     done
 }
+
+@test "STATUS (1.1.0): fails with 50 while the DNS server binary is missing" {
+    in=$(jq -c --arg net "$NET" '.plugins[1] + {cniVersion: "1.1.0", name: $net}' "$CONF")
+    run --separate-stderr inns host env CNI_COMMAND=STATUS "$BERTH_CNI_DIR/dnsname" <<<"$in"
+    [[ $status -eq 0 && -z $output ]] || { _show_run; false; }
+    in=$(jq -c '.dnsServerPath = "/nonexistent/berth-dns"' <<<"$in")
+    run --separate-stderr inns host env CNI_COMMAND=STATUS "$BERTH_CNI_DIR/dnsname" <<<"$in"
+    [[ $status -eq 1 ]]
+    assert_eq "$(jq .code <<<"$output")" 50 "error code"
+}
