@@ -5,7 +5,6 @@
  * Behaviour of containernetworking/plugins' loopback (cni.md §4.5).
  */
 #include "cni.h"
-#include "link-extra.h"
 
 #include "basic/cleanup.h"
 #include "netlink/netlink.h"
@@ -111,7 +110,7 @@ static int loopback_del(struct cni_request *req, struct cni_error **reterr)
 	}
 	if (r < 0)
 		return r;
-	r = cni_link_set_flags(ns, lo.ifindex, 0, IFF_UP);
+	r = berth_link_set_down(ns, lo.ifindex);
 	if (r < 0)
 		return kernel_error(reterr, r, "failed to set lo down");
 	return 0;

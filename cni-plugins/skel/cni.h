@@ -317,17 +317,6 @@ void cni_args_free(struct cni_arg *a, size_t n);
 /* The container id rule: ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ (also network names). */
 bool cni_name_valid(const char *s);
 
-/* --- state files ---------------------------------------------------------------------- */
-
-/*
- * Write data to dir/name atomically (a temporary file in dir, fsync, rename);
- * dir is created (mode 0700) when missing. The temporary is removed on failure.
- */
-int cni_write_file_atomic(const char *dir, const char *name, const void *data, size_t len,
-			  unsigned mode);
-/* The run directory: ${BERTH_RUN_DIR:-/run/berth}/cni/<plugin>; into buf. */
-int cni_run_dir(const char *plugin, char *buf, size_t size);
-
 /* --- namespaces ------------------------------------------------------------------------ */
 
 struct berth_netns;

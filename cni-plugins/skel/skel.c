@@ -643,68 +643,6 @@ int cni_plugin_main(const struct cni_plugin *p, int argc, char **argv)
 	return cni_skel_run(p, &io);
 }
 
-/* --- state files -------------------------------------------------------------------------- */
-
-int cni_run_dir(const char *plugin, char *buf, size_t size)
-{
-	const char *base = getenv("BERTH_RUN_DIR");
-	if (!base || !*base)
-		base = "/run/berth";
-	if (base[0] != '/')
-		return -EINVAL;
-	int n = snprintf(buf, size, "%s/cni/%s", base, plugin);
-	if (n < 0 || (size_t)n >= size)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
-int cni_write_file_atomic(const char *dir, const char *name, const void *data, size_t len,
-			  unsigned mode)
-{
-	char tmp[CNI_MAX_PATH], dst[CNI_MAX_PATH];
-	int r;
-
-	if (!name || !*name || strchr(name, '/') || name[0] == '.')
-		return -EINVAL;
-	r = mkdir_p(dir, 0700);
-	if (r < 0)
-		return r;
-	int n = snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-	int m = snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", dir, name, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(dst) || m < 0 || (size_t)m >= sizeof(tmp))
-		return -ENAMETOOLONG;
-
-	_cleanup_close_ int fd =
-	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return -errno;
-	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t k = write(fd, p, left);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			r = k < 0 ? -errno : -EIO;
-			goto fail;
-		}
-		p += k;
-		left -= (size_t)k;
-	}
-	if (fsync(fd) < 0 || close(TAKE_FD(fd)) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	if (rename(tmp, dst) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	return 0;
-fail:
-	(void)unlink(tmp);
-	return r;
-}
-
 /* --- namespaces --------------------------------------------------------------------------- */
 
 int cni_netns_open(const char *path, struct berth_netns **ret, struct cni_error **reterr)

@@ -14,10 +14,10 @@
  * ${BERTH_RUN_DIR:-/run/berth}/cni/tuning.
  */
 #include "cni.h"
-#include "link-extra.h"
 
 #include "basic/cleanup.h"
 #include "basic/fileio.h"
+#include "basic/rundir.h"
 #include "basic/log.h"
 #include "netlink/netlink.h"
 
@@ -214,7 +214,7 @@ static int parse_attrs(struct tuning_conf *c, const json_t *o, const char *where
 	return 0;
 }
 
-/* The config's dataDir, else ${BERTH_RUN_DIR:-/run/berth}/cni/tuning. */
+/* The config's dataDir, else <berth run dir>/cni/tuning (lib/basic/rundir.h). */
 static int state_dir(const struct cni_request *req, char *buf, size_t size,
 		     struct cni_error **reterr)
 {
@@ -230,9 +230,10 @@ static int state_dir(const struct cni_request *req, char *buf, size_t size,
 		snprintf(buf, size, "%s", s);
 		return 0;
 	}
-	r = cni_run_dir("tuning", buf, size);
+	r = berth_run_path("cni/tuning", buf, size);
 	if (r < 0)
-		return cni_error_set(reterr, r, CNI_ERR_BERTH_STATE, "invalid BERTH_RUN_DIR", NULL);
+		return cni_error_set(reterr, r, CNI_ERR_BERTH_STATE,
+				     "failed to find berth's run directory", "%s", strerror(-r));
 	return 0;
 }
 
@@ -353,7 +354,7 @@ static int kernel_error(struct cni_error **reterr, int r, const char *what, cons
 
 /* Read the values about to change; the JSON written to the state file. */
 static int save_old(struct berth_netns *ns, const struct tuning_conf *c,
-		    const struct berth_link_info *link, const struct cni_link_extra *x,
+		    const struct berth_link_info *link, const struct berth_link_attrs *x,
 		    const char *ifname, json_t **ret, struct cni_error **reterr)
 {
 	json_auto_t *o = json_object();
@@ -395,13 +396,54 @@ static bool conf_changes_link(const struct tuning_conf *c)
 	return c->mac_str || c->promisc || c->mtu || c->has_allmulti || c->has_txqlen;
 }
 
+/*
+ * Write the configured sysctls in order, entering the namespace once per
+ * BERTH_SYSCTL_MAX_OPS of them; stop at the first failure. A sysctl whose
+ * current value is too long for berth_sysctl_set_many's old-value buffer
+ * (-EFBIG; tuning saved the old values already) is written on its own.
+ */
+static int set_sysctls(struct berth_netns *ns, const struct tuning_conf *c,
+		       struct cni_error **reterr)
+{
+	struct berth_sysctl_op ops[BERTH_SYSCTL_MAX_OPS];
+	size_t i = 0;
+
+	while (i < c->n_sysctl) {
+		size_t n = c->n_sysctl - i, done;
+		if (n > BERTH_SYSCTL_MAX_OPS)
+			n = BERTH_SYSCTL_MAX_OPS;
+		for (size_t j = 0; j < n; j++)
+			ops[j] = (struct berth_sysctl_op){ .key = c->sysctl[i + j].path,
+							   .value = c->sysctl[i + j].value };
+		int r = berth_sysctl_set_many(ns, ops, n);
+		done = n;
+		if (r < 0) {
+			size_t j = 0;
+			while (j < n && ops[j].result >= 0)
+				j++;
+			if (j == n) /* entering the namespace failed */
+				j = 0;
+			else if (ops[j].result == -EFBIG)
+				r = berth_sysctl_set(ns, ops[j].key, ops[j].value, NULL, 0, NULL);
+			if (r < 0)
+				return cni_error_set(reterr, r, CNI_ERR_BERTH_KERNEL,
+						     "failed to set sysctl", "\"%s\" = \"%s\": %s",
+						     c->sysctl[i + j].path, c->sysctl[i + j].value,
+						     strerror(-r));
+			done = j + 1; /* every op up to and including j is written */
+		}
+		i += done;
+	}
+	return 0;
+}
+
 static int tuning_add(struct cni_request *req, struct cni_result **ret_result,
 		      struct cni_error **reterr)
 {
 	_cleanup_netns_ struct berth_netns *ns = NULL;
 	struct tuning_conf c;
 	struct berth_link_info link;
-	struct cni_link_extra x;
+	struct berth_link_attrs x;
 	int r;
 
 	if ((r = conf_parse(req, &c, reterr)) < 0)
@@ -415,7 +457,7 @@ static int tuning_add(struct cni_request *req, struct cni_result **ret_result,
 		return r;
 	if ((r = berth_link_get(ns, req->ifname, &link)) < 0)
 		return kernel_error(reterr, r, "failed to get the interface", req->ifname);
-	if ((r = cni_link_get_extra(ns, link.ifindex, &x)) < 0)
+	if ((r = berth_link_get_attrs(ns, link.ifindex, &x)) < 0)
 		return kernel_error(reterr, r, "failed to get the interface", req->ifname);
 
 	if (c.n_sysctl > 0 || conf_changes_link(&c)) {
@@ -428,31 +470,30 @@ static int tuning_add(struct cni_request *req, struct cni_result **ret_result,
 		if (!text || state_name(req, name, sizeof(name)) < 0)
 			return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL,
 					     "out of memory", NULL);
-		r = cni_write_file_atomic(c.state_dir, name, text, strlen(text), 0600);
+		char path[CNI_MAX_PATH + sizeof(name)];
+		snprintf(path, sizeof(path), "%s/%s", c.state_dir, name);
+		r = mkdir_p(c.state_dir, 0700);
+		if (r >= 0)
+			r = write_file_atomic(path, text, strlen(text), 0600);
 		if (r < 0)
 			return cni_error_set(reterr, r, CNI_ERR_BERTH_STATE,
 					     "failed to save the old values", "%s/%s: %s",
 					     c.state_dir, name, strerror(-r));
 	}
 
-	for (size_t i = 0; i < c.n_sysctl; i++) {
-		r = berth_sysctl_set(ns, c.sysctl[i].path, c.sysctl[i].value, NULL, 0, NULL);
-		if (r < 0)
-			return cni_error_set(reterr, r, CNI_ERR_BERTH_KERNEL,
-					     "failed to set sysctl", "\"%s\" = \"%s\": %s",
-					     c.sysctl[i].path, c.sysctl[i].value, strerror(-r));
-	}
-	if (c.mac_str && (r = cni_link_set_mac(ns, link.ifindex, c.mac)) < 0)
+	if ((r = set_sysctls(ns, &c, reterr)) < 0)
+		return r;
+	if (c.mac_str && (r = berth_link_set_mac(ns, link.ifindex, c.mac)) < 0)
 		return kernel_error(reterr, r, "failed to set the MAC address", req->ifname);
-	if (c.promisc && (r = cni_link_set_flags(ns, link.ifindex, IFF_PROMISC, IFF_PROMISC)) < 0)
+	if (c.promisc && (r = berth_link_set_flags(ns, link.ifindex, IFF_PROMISC, IFF_PROMISC)) < 0)
 		return kernel_error(reterr, r, "failed to set promiscuous mode", req->ifname);
 	if (c.mtu && (r = berth_link_set_mtu(ns, link.ifindex, (unsigned)c.mtu)) < 0)
 		return kernel_error(reterr, r, "failed to set the MTU", req->ifname);
 	if (c.has_allmulti &&
-	    (r = cni_link_set_flags(ns, link.ifindex, c.allmulti ? IFF_ALLMULTI : 0,
+	    (r = berth_link_set_flags(ns, link.ifindex, c.allmulti ? IFF_ALLMULTI : 0,
 				    IFF_ALLMULTI)) < 0)
 		return kernel_error(reterr, r, "failed to set all-multicast mode", req->ifname);
-	if (c.has_txqlen && (r = cni_link_set_txqlen(ns, link.ifindex, (uint32_t)c.txqlen)) < 0)
+	if (c.has_txqlen && (r = berth_link_set_txqlen(ns, link.ifindex, (uint32_t)c.txqlen)) < 0)
 		return kernel_error(reterr, r, "failed to set the transmit queue length",
 				    req->ifname);
 
@@ -483,7 +524,7 @@ static void restore_flag(struct berth_netns *ns, const struct berth_link_info *l
 {
 	if (!json_is_boolean(v))
 		return;
-	int r = cni_link_set_flags(ns, link->ifindex, json_is_true(v) ? flag : 0, flag);
+	int r = berth_link_set_flags(ns, link->ifindex, json_is_true(v) ? flag : 0, flag);
 	if (r < 0)
 		log_warn("failed to restore %s of '%s': %s, ignoring", what, link->name,
 			 strerror(-r));
@@ -507,7 +548,7 @@ static void restore(struct berth_netns *ns, const char *ifname, const json_t *st
 		log_warn("failed to restore the MTU of '%s': %s, ignoring", ifname, strerror(-r));
 	v = json_object_get(st, "mac");
 	if (json_is_string(v) && berth_mac_parse(json_string_value(v), mac) == 0 &&
-	    (r = cni_link_set_mac(ns, link.ifindex, mac)) < 0)
+	    (r = berth_link_set_mac(ns, link.ifindex, mac)) < 0)
 		log_warn("failed to restore the MAC address of '%s': %s, ignoring", ifname,
 			 strerror(-r));
 	restore_flag(ns, &link, json_object_get(st, "promisc"), IFF_PROMISC, "promiscuous mode");
@@ -515,7 +556,7 @@ static void restore(struct berth_netns *ns, const char *ifname, const json_t *st
 		     "all-multicast mode");
 	v = json_object_get(st, "txQLen");
 	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= INT_MAX &&
-	    (r = cni_link_set_txqlen(ns, link.ifindex, (uint32_t)json_integer_value(v))) < 0)
+	    (r = berth_link_set_txqlen(ns, link.ifindex, (uint32_t)json_integer_value(v))) < 0)
 		log_warn("failed to restore the transmit queue length of '%s': %s, ignoring",
 			 ifname, strerror(-r));
 	json_object_foreach ((json_t *)json_object_get(st, "sysctl"), k, v) {
@@ -579,7 +620,7 @@ static int tuning_check(struct cni_request *req, struct cni_error **reterr)
 	_cleanup_netns_ struct berth_netns *ns = NULL;
 	struct tuning_conf c;
 	struct berth_link_info link;
-	struct cni_link_extra x;
+	struct berth_link_attrs x;
 	char a[32], b[32];
 	int r;
 
@@ -604,7 +645,7 @@ static int tuning_check(struct cni_request *req, struct cni_error **reterr)
 					     c.sysctl[i].path, c.sysctl[i].value, cur);
 	}
 	if ((r = berth_link_get(ns, req->ifname, &link)) < 0 ||
-	    (r = cni_link_get_extra(ns, link.ifindex, &x)) < 0)
+	    (r = berth_link_get_attrs(ns, link.ifindex, &x)) < 0)
 		return kernel_error(reterr, r, "Cannot find container link", req->ifname);
 	if (c.mac_str && memcmp(c.mac, link.mac, 6) != 0)
 		return mismatch(reterr, "MAC address", req->ifname, berth_mac_fmt(c.mac, a),

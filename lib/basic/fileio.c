@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -118,4 +119,81 @@ int mkdir_p(const char *path, unsigned mode)
 	if (mkdir(buf, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+#define ATOMIC_TMP_TRIES 16
+
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
+			 unsigned mode)
+{
+	char tmp[NAME_MAX + 1];
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!name || !*name || name[0] == '.' || strchr(name, '/') || (!data && len))
+		return -EINVAL;
+	if (strlen(name) + 11 > NAME_MAX)
+		return -ENAMETOOLONG;
+	for (unsigned attempt = 0;; attempt++) {
+		struct timespec ts;
+		(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+		unsigned long v = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^
+				  (attempt * 2654435761u);
+		snprintf(tmp, sizeof(tmp), ".%s.%08lx", name, v & 0xffffffffUL);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			    mode & 07777);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST || attempt + 1 >= ATOMIC_TMP_TRIES)
+			return -errno;
+	}
+	r = write_all(fd, data, len);
+	/* exactly `mode`, whatever the umask */
+	if (r >= 0 && fchmod(fd, mode & 07777) < 0)
+		r = -errno;
+	if (r >= 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r >= 0 && close(TAKE_FD(fd)) < 0)
+		r = -errno;
+	if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+	char dir[PATH_MAX];
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	if (!path || !*path)
+		return -EINVAL;
+	if (!slash)
+		return write_file_atomic_at(AT_FDCWD, path, data, len, mode);
+	size_t n = (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	if (n == 0)
+		n = 1; /* "/name" */
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	return write_file_atomic_at(dfd, slash + 1, data, len, mode);
 }

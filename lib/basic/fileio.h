@@ -22,3 +22,17 @@ int lock_file_timeout(const char *path, unsigned timeout_ms);
 
 /* mkdir -p with the given mode (existing directories are fine). */
 int mkdir_p(const char *path, unsigned mode);
+
+/*
+ * Replace the file `name` in the directory dirfd (AT_FDCWD for the current
+ * one) with data, atomically: a temporary ".<name>.<8 hex digits>" is created
+ * O_EXCL in the same directory with exactly `mode`, written, fsync'ed and
+ * renamed over `name`, so a reader sees the old or the new content, never
+ * half of it (readers of such directories skip dot files). On failure the
+ * temporary is removed and the old file is untouched. name must not be
+ * empty, start with '.' or contain '/' (-EINVAL).
+ */
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
+			 unsigned mode);
+/* write_file_atomic_at() on the directory and last component of path. */
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);

@@ -497,51 +497,12 @@ static int read_at(int dirfd, const char *filename, char **ret, size_t *ret_len)
 	return read_fd_limited(fd, ADV_MAX_FILE, ret, ret_len);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Replace filename atomically with content (mode 0644). */
 static int replace_at(int dirfd, const char *filename, const char *content, size_t len)
 {
-	char tmp[300];
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	for (unsigned attempt = 0;; attempt++) {
-		struct timespec ts;
-		(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-		unsigned long v = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^
-				  (attempt * 2654435761u);
-		snprintf(tmp, sizeof(tmp), ".%s.%08lx", filename, v & 0xffffffffUL);
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd >= 0)
-			break;
-		if (errno != EEXIST || attempt >= 16)
-			return -errno;
-	}
-	r = write_all(fd, content, len);
-	if (r >= 0 && fchmod(fd, 0644) < 0)
-		r = -errno;
-	if (r >= 0 && close(TAKE_FD(fd)) < 0)
-		r = -errno;
-	if (r >= 0 && renameat(dirfd, tmp, dirfd, filename) < 0)
-		r = -errno;
-	if (r < 0) {
-		(void)unlinkat(dirfd, tmp, 0);
+	int r = write_file_atomic_at(dirfd, filename, content, len, 0644);
+	if (r < 0)
 		log_debug("aardvark: writing '%s' failed: %s", filename, strerror(-r));
-	}
 	return r;
 }
 

@@ -3,6 +3,7 @@
  * Internal to lib/netlink's link files:
  *
  *   link.c         lookups, simple changes, dumps of the link table
+ *   link-attr.c    MAC, txqueuelen; reading txqlen and promiscuity
  *   link-delete.c  deletion, one link or a link group
  *   link-msg.c     the RTM_NEWLINK builders (shared by the creates and the unit tests)
  *   link-create.c  the RTM_NEWLINK transaction and the new link's ifindex
@@ -20,6 +21,10 @@
 
 /* An RTM_NEWLINK message (a dump entry or an echo) -> info; -EBADMSG when malformed. */
 int link_parse(const struct nlmsghdr *h, struct berth_link_info *ret);
+/* An RTM_SETLINK request for ifindex (-EINVAL when <= 0); ret_ifi to set flags. */
+int link_setlink_new(int ifindex, struct nl_msg **ret, struct ifinfomsg **ret_ifi);
+/* One RTM_SETLINK of ifindex carrying the u32 attribute `type` (IFLA_MTU, IFLA_TXQLEN). */
+int link_setlink_u32(struct berth_netns *ns, int ifindex, int type, uint32_t v);
 /* The ifindex of link `name` in ns (one RTM_GETLINK). */
 int link_ifindex(struct berth_netns *ns, const char *name, int *ret);
 /*

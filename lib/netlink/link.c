@@ -115,7 +115,7 @@ int link_ifindex(struct berth_netns *ns, const char *name, int *ret)
 
 /* --- simple changes ------------------------------------------------------------ */
 
-static int setlink_new(int ifindex, struct nl_msg **ret, struct ifinfomsg **ret_ifi)
+int link_setlink_new(int ifindex, struct nl_msg **ret, struct ifinfomsg **ret_ifi)
 {
 	if (ifindex <= 0)
 		return -EINVAL;
@@ -127,41 +127,44 @@ static int setlink_new(int ifindex, struct nl_msg **ret, struct ifinfomsg **ret_
 	return 0;
 }
 
-int berth_link_set_up(struct berth_netns *ns, int ifindex)
+int berth_link_set_flags(struct berth_netns *ns, int ifindex, unsigned flags, unsigned change)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
-	int r = setlink_new(ifindex, &msg, &ifi);
+	int r = link_setlink_new(ifindex, &msg, &ifi);
 	if (r < 0)
 		return r;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = flags & change;
+	ifi->ifi_change = change;
 	return nlu_transact(ns, msg, NULL, NULL);
+}
+
+int berth_link_set_up(struct berth_netns *ns, int ifindex)
+{
+	return berth_link_set_flags(ns, ifindex, IFF_UP, IFF_UP);
 }
 
 int berth_link_set_down(struct berth_netns *ns, int ifindex)
 {
+	return berth_link_set_flags(ns, ifindex, 0, IFF_UP);
+}
+
+int link_setlink_u32(struct berth_netns *ns, int ifindex, int type, uint32_t v)
+{
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
-	int r = setlink_new(ifindex, &msg, &ifi);
+	int r = link_setlink_new(ifindex, &msg, &ifi);
 	if (r < 0)
 		return r;
-	ifi->ifi_flags = 0;
-	ifi->ifi_change = IFF_UP;
+	r = nlu_put_u32(msg, type, v);
+	if (r < 0)
+		return r;
 	return nlu_transact(ns, msg, NULL, NULL);
 }
 
 int berth_link_set_mtu(struct berth_netns *ns, int ifindex, unsigned mtu)
 {
-	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct ifinfomsg *ifi;
-	int r = setlink_new(ifindex, &msg, &ifi);
-	if (r < 0)
-		return r;
-	r = nlu_put_u32(msg, IFLA_MTU, mtu);
-	if (r < 0)
-		return r;
-	return nlu_transact(ns, msg, NULL, NULL);
+	return link_setlink_u32(ns, ifindex, IFLA_MTU, mtu);
 }
 
 int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name)
@@ -170,7 +173,7 @@ int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name)
 	struct ifinfomsg *ifi;
 	if (!name || !*name || strlen(name) >= IFNAMSIZ)
 		return -EINVAL;
-	int r = setlink_new(ifindex, &msg, &ifi);
+	int r = link_setlink_new(ifindex, &msg, &ifi);
 	if (r < 0)
 		return r;
 	r = nlu_put_string(msg, IFLA_IFNAME, name);
@@ -191,7 +194,7 @@ static int inet_conf_msg(int ifindex, const struct berth_inet_conf_kv *kv, size_
 	for (size_t i = 0; i < n; i++)
 		if (kv[i].key < 1 || kv[i].key > IPV4_DEVCONF_MAX)
 			return -EINVAL;
-	int r = setlink_new(ifindex, &msg, &ifi);
+	int r = link_setlink_new(ifindex, &msg, &ifi);
 	if (r < 0)
 		return r;
 	af_spec = nlu_nest_start(msg, IFLA_AF_SPEC);

@@ -103,6 +103,21 @@ int berth_link_set_up(struct berth_netns *ns, int ifindex);
 int berth_link_set_down(struct berth_netns *ns, int ifindex);
 int berth_link_set_mtu(struct berth_netns *ns, int ifindex, unsigned mtu);
 int berth_link_rename(struct berth_netns *ns, int ifindex, const char *name);
+/*
+ * Link attributes beyond up/down and MTU (set_flags in link.c, the rest in
+ * link-attr.c). set_flags sends
+ * ifi_flags = flags & change, ifi_change = change (IFF_PROMISC, IFF_ALLMULTI,
+ * IFF_UP, ...). get_attrs reads what berth_link_info lacks.
+ */
+int berth_link_set_flags(struct berth_netns *ns, int ifindex, unsigned flags, unsigned change);
+int berth_link_set_mac(struct berth_netns *ns, int ifindex, const uint8_t mac[6]);
+int berth_link_set_txqlen(struct berth_netns *ns, int ifindex, uint32_t txqlen);
+struct berth_link_attrs {
+	uint32_t txqlen;
+	uint32_t promiscuity; /* IFLA_PROMISCUITY: > 0 while promiscuous (a count) */
+	unsigned flags;       /* IFF_* as the kernel reports them */
+};
+int berth_link_get_attrs(struct berth_netns *ns, int ifindex, struct berth_link_attrs *ret);
 /* Delete a link; -ENODEV when it is already gone. Errors are the kernel's errno, unchanged. */
 int berth_link_delete(struct berth_netns *ns, int ifindex);
 /*

@@ -369,23 +369,9 @@ static int record_path(const char *owner, const char *id, char *buf, size_t size
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -EIO;
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 int berth_record_write(const struct berth_record *rec)
 {
-	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 8];
+	char dir[PATH_MAX], path[PATH_MAX];
 	_cleanup_free_ char *json = NULL;
 	size_t len;
 	int r;
@@ -396,19 +382,7 @@ int berth_record_write(const struct berth_record *rec)
 		return r;
 	if ((r = mkdir_p(dir, 0700)) < 0)
 		return r;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	_cleanup_close_ int fd =
-		open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, json, len);
-	if (r >= 0 && close(TAKE_FD(fd)) < 0)
-		r = -errno;
-	if (r >= 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		(void)unlink(tmp);
-	return r;
+	return write_file_atomic(path, json, len, 0600);
 }
 
 static int load_path(const char *path, struct berth_record **ret)

@@ -34,6 +34,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -328,7 +329,10 @@ static int cache_write(const struct ctx *c, const char *conf_text, const json_t 
 	r = mkdir_p(dir, 0700);
 	if (r < 0)
 		return r;
-	return cni_write_file_atomic(dir, name, text, strlen(text), 0600);
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return write_file_atomic(path, text, strlen(text), 0600);
 }
 
 /* The cached entry (whole object) of id/ifname, or NULL. */

@@ -448,6 +448,64 @@ static void test_rename_mtu(void **state)
 	assert_int_equal(berth_link_delete(W.a, h_idx), 0);
 }
 
+/* lib/netlink/link-attr.c: flags, MAC, txqueuelen, and reading them back. */
+static void test_link_attrs(void **state)
+{
+	require_world();
+	int h_idx, c_idx;
+	struct berth_link_attrs a;
+	struct berth_link_info li;
+	const uint8_t mac[6] = { 0x02, 0x42, 0xac, 0x11, 0x00, 0x07 };
+
+	make_pair("la-h", "la-c", W.b, &h_idx, &c_idx);
+	assert_int_equal(berth_link_get_attrs(W.b, c_idx, &a), 0);
+	assert_int_equal(a.promiscuity, 0);
+	assert_false(a.flags & (IFF_PROMISC | IFF_ALLMULTI | IFF_UP));
+
+	assert_int_equal(berth_link_set_flags(W.b, c_idx, IFF_PROMISC | IFF_ALLMULTI,
+					      IFF_PROMISC | IFF_ALLMULTI), 0);
+	assert_int_equal(berth_link_get_attrs(W.b, c_idx, &a), 0);
+	assert_true(a.promiscuity > 0);
+	assert_true(a.flags & IFF_PROMISC);
+	assert_true(a.flags & IFF_ALLMULTI);
+	/* only the bits in `change` move: allmulti off, promisc stays */
+	assert_int_equal(berth_link_set_flags(W.b, c_idx, IFF_PROMISC, IFF_ALLMULTI), 0);
+	assert_int_equal(berth_link_get_attrs(W.b, c_idx, &a), 0);
+	assert_true(a.flags & IFF_PROMISC);
+	assert_false(a.flags & IFF_ALLMULTI);
+	assert_int_equal(berth_link_set_flags(W.b, c_idx, 0, IFF_PROMISC), 0);
+	assert_int_equal(berth_link_get_attrs(W.b, c_idx, &a), 0);
+	assert_int_equal(a.promiscuity, 0);
+	/* up through set_flags, down through berth_link_set_down */
+	assert_int_equal(berth_link_set_flags(W.b, c_idx, IFF_UP, IFF_UP), 0);
+	assert_int_equal(berth_link_get_by_index(W.b, c_idx, &li), 0);
+	assert_true(li.flags & IFF_UP);
+	assert_int_equal(berth_link_set_down(W.b, c_idx), 0);
+	assert_int_equal(berth_link_get_attrs(W.b, c_idx, &a), 0);
+	assert_false(a.flags & IFF_UP);
+
+	assert_int_equal(berth_link_set_mac(W.b, c_idx, mac), 0);
+	assert_int_equal(berth_link_get_by_index(W.b, c_idx, &li), 0);
+	assert_memory_equal(li.mac, mac, 6);
+	/* a multicast MAC: the kernel's EADDRNOTAVAIL, unchanged */
+	const uint8_t bad[6] = { 0x01, 0, 0, 0, 0, 1 };
+	assert_int_equal(berth_link_set_mac(W.b, c_idx, bad), -EADDRNOTAVAIL);
+
+	assert_int_equal(berth_link_set_txqlen(W.b, c_idx, 4242), 0);
+	assert_int_equal(berth_link_get_attrs(W.b, c_idx, &a), 0);
+	assert_int_equal(a.txqlen, 4242);
+
+	/* errors are -errno */
+	assert_int_equal(berth_link_get_attrs(W.b, 999999, &a), -ENODEV);
+	assert_int_equal(berth_link_set_txqlen(W.b, 999999, 1), -ENODEV);
+	assert_int_equal(berth_link_set_flags(W.b, 999999, 0, IFF_PROMISC), -ENODEV);
+	assert_int_equal(berth_link_set_mac(W.b, 0, mac), -EINVAL);
+	assert_int_equal(berth_link_get_attrs(W.b, -1, &a), -EINVAL);
+	/* the link lives in B only */
+	assert_int_equal(berth_link_get(W.a, "la-c", &li), -ENODEV);
+	assert_int_equal(berth_link_delete(W.a, h_idx), 0);
+}
+
 static bool not_supported(int r, const char *what)
 {
 	if (r == -EOPNOTSUPP || r == -EPROTONOSUPPORT || r == -EAFNOSUPPORT) {
@@ -857,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_rename_mtu),
+		cmocka_unit_test(test_link_attrs),
 		cmocka_unit_test(test_macvlan),
 		cmocka_unit_test(test_vlan_vrf),
 		cmocka_unit_test(test_create_ifindex),

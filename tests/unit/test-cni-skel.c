@@ -709,28 +709,6 @@ static void test_result_limits(void **state)
 	assert_int_equal(cni_result_add_interface(r, "x", NULL, NULL), -ENOSPC);
 }
 
-static void test_state_file(void **state)
-{
-	char dir[] = "/tmp/test-cni-skel-XXXXXX";
-	char path[256], sub[128];
-	_cleanup_free_ char *data = NULL;
-	size_t len;
-	assert_non_null(mkdtemp(dir));
-	snprintf(sub, sizeof(sub), "%s/a/b", dir);
-	assert_int_equal(cni_write_file_atomic(sub, "c1_eth0.json", "{}", 2, 0600), 0);
-	assert_int_equal(cni_write_file_atomic(sub, "c1_eth0.json", "{\"x\":1}", 7, 0600), 0);
-	snprintf(path, sizeof(path), "%s/c1_eth0.json", sub);
-	assert_int_equal(read_file_limited(path, 100, &data, &len), 0);
-	assert_string_equal(data, "{\"x\":1}");
-	assert_int_equal(cni_write_file_atomic(sub, "../x", "", 0, 0600), -EINVAL);
-	assert_int_equal(cni_write_file_atomic(sub, ".hidden", "", 0, 0600), -EINVAL);
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(rmdir(sub), 0);
-	snprintf(sub, sizeof(sub), "%s/a", dir);
-	assert_int_equal(rmdir(sub), 0);
-	assert_int_equal(rmdir(dir), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -742,7 +720,6 @@ int main(void)
 	    cmocka_unit_test(test_error_json),	     cmocka_unit_test(test_result_every_version),
 	    cmocka_unit_test(test_result_dns_shape), cmocka_unit_test(test_prev_result_round_trip),
 	    cmocka_unit_test(test_prev_result_bad),  cmocka_unit_test(test_result_limits),
-	    cmocka_unit_test(test_state_file),
 	};
 	(void)conf_1_0;
 	return cmocka_run_group_tests(tests, NULL, NULL);
