@@ -359,11 +359,15 @@ static int dnsname_add(struct cni_request *req, struct cni_result **ret_result,
 		goto fail;
 	}
 	if (adv_server_reload(h.dirfd) == 0) {
+		/* names are answered under domainName: the server strips it from queries */
+		char filter[ADV_MAX_NAME + 2];
+		snprintf(filter, sizeof(filter), ".%s", c.domain ? c.domain : "dns.podman");
 		struct adv_server_spec spec = {
 		    .binary = c.server,
 		    .dir = c.entries,
 		    .port = DNSNAME_PORT,
 		    .log_level = log_get_level() >= LOG_LEVEL_DEBUG ? "debug" : "info",
+		    .filter_domain = filter,
 		};
 		r = adv_server_start(&spec, &e);
 		if (r < 0) {

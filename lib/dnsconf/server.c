@@ -177,8 +177,14 @@ int adv_server_start(const struct adv_server_spec *spec, struct berth_error **re
 {
 	char port[8], rust_log[32];
 	const char *dir = spec->dir;
-	char *const argv[] = { (char *)spec->binary, (char *)"--config", (char *)dir,
-			       (char *)"-p", port, (char *)"run", NULL };
+	char *argv[9] = { (char *)spec->binary, (char *)"--config", (char *)dir, (char *)"-p", port };
+	size_t argc = 5;
+	if (spec->filter_domain) {
+		argv[argc++] = (char *)"-f";
+		argv[argc++] = (char *)spec->filter_domain;
+	}
+	argv[argc++] = (char *)"run";
+	argv[argc] = NULL;
 	_cleanup_free_ char **env = NULL;
 	_cleanup_free_ char *errbuf = NULL;
 	_cleanup_close_ int rfd = -1, wfd = -1, pidfd = -1;

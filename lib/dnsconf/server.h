@@ -38,6 +38,8 @@ struct adv_server_spec {
 	const char *dir;       /* the aardvark-dns directory */
 	uint16_t port;         /* -p */
 	const char *log_level; /* RUST_LOG for the child ("info", ...) */
+	const char *filter_domain; /* -f: the search domain stripped from queries
+				    * (".dns.podman" when NULL, the servers' default) */
 };
 /*
  * Start `<binary> --config <dir> -p <port> run` with stdin and stdout on

@@ -53,14 +53,14 @@ setup() {
 
 teardown() { world_destroy; }
 
-# dn_conflist SERVER: bridge + host-local + dnsname at 1.0.0
+# dn_conflist SERVER [DOMAIN]: bridge + host-local + dnsname at 1.0.0
 dn_conflist() {
-    local f="$WORLD/$NET-$(basename "$1").conflist"
-    jq -n --arg net "$NET" --arg dd "$WORLD/ipam" --arg srv "$1" '{
+    local f="$WORLD/$NET-$(basename "$1")-${2:-dns.podman}.conflist"
+    jq -n --arg net "$NET" --arg dd "$WORLD/ipam" --arg srv "$1" --arg dom "${2:-dns.podman}" '{
         cniVersion: "1.0.0", name: $net,
         plugins: [ {type: "bridge", bridge: "cnidns0", isGateway: true,
                     ipam: {type: "host-local", subnet: "10.89.7.0/24", dataDir: $dd}},
-                   {type: "dnsname", domainName: "dns.podman", dnsServerPath: $srv,
+                   {type: "dnsname", domainName: $dom, dnsServerPath: $srv,
                     capabilities: {aliases: true}} ] }' >"$f"
     echo "$f"
 }
@@ -273,4 +273,16 @@ _udp53() { inns "$1" ss -Hlun "sport = :53" | grep -qF "$2:53"; }
     run --separate-stderr inns host env CNI_COMMAND=STATUS "$BERTH_CNI_DIR/dnsname" <<<"$in"
     [[ $status -eq 1 ]]
     assert_eq "$(jq .code <<<"$output")" 50 "error code"
+}
+
+@test "names are answered under another domainName" {
+    CONF=$(dn_conflist "$DNS_BIN" cluster.test)
+    dn_ok ADD c1
+    jq -e '.dns.search == ["cluster.test"]' <<<"$output"
+    dn_ok ADD c2
+    a1=$(ip4 c1)
+    wait_for 30 0.1 ans c2 c1.cluster.test "$a1"
+    wait_for 30 0.1 ans c2 c1 "$a1"
+    dn_ok DEL c2
+    dn_ok DEL c1
 }
