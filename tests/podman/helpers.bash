@@ -185,3 +185,14 @@ leftover_pids() {
 
 # the DNS server is Debian's aardvark-dns 1.4 (control, or --dns aardvark)
 dns_is_aardvark() { [[ $SBX_BACKEND == netavark || $SBX_DNS == aardvark ]]; }
+
+# refute_grep WHAT ERE TEXT: fail when a line of TEXT matches ERE. bash's
+# errexit ignores a `! cmd` that is not the last command of a test, so a
+# negative check must be an explicit assertion like this one.
+refute_grep() {
+    local hits
+    hits=$(grep -E -e "$2" <<<"$3") || return 0
+    echo "$1 left behind (lines matching /$2/):" >&2
+    echo "$hits" >&2
+    return 1
+}
