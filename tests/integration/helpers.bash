@@ -540,11 +540,20 @@ berth_map_elems() {
         | join(" : ")' | sort
 }
 
-# berth_rule_count NAME: number of rules in berth's table (lines of
-# `nft -a list table inet berth` that end in "# handle N" and open no block)
+# berth_rule_count NAME: number of rules in berth's table, counted in nft's
+# JSON (a rule with an inline set or vmap counts like any other); 0 when the
+# table does not exist, a failure when nft or jq fails otherwise.
 berth_rule_count() {
-    inns "$1" nft -a list table inet berth 2>/dev/null |
-        grep -E '# handle [0-9]+$' | grep -vc '{' || true
+    local out
+    if ! out=$(inns "$1" nft -j list table inet berth 2>&1); then
+        if [[ $out == *"No such file or directory"* ]]; then
+            echo 0
+            return 0
+        fi
+        echo "nft -j list table inet berth failed in $1: $out" >&2
+        return 1
+    fi
+    jq -e '[.nftables[] | select(has("rule"))] | length' <<<"$out"
 }
 
 # state_record_exists CTR: berth's state record of a container exists
