@@ -484,7 +484,39 @@ peer_seen() {
 # ---------------------------------------------------------------------------
 # state snapshots (to prove that nothing changed)
 
-# snapshot NAME: links, addresses, routes and the whole ruleset of a member
+# The sysctls berth-net writes (netbackend/driver-bridge.c and setup.c tables),
+# read for every interface of a namespace plus "all" and "default".
+SNAPSHOT_SYSCTLS4="route_localnet forwarding rp_filter arp_notify"
+SNAPSHOT_SYSCTLS6="forwarding accept_dad accept_ra autoconf"
+
+# snapshot_sysctls NAME: "key = value" lines of a member's namespace
+snapshot_sysctls() {
+    # shellcheck disable=SC2016
+    inns "$1" bash -c '
+        cd /proc/sys/net || exit 1
+        echo "net.ipv4.ip_forward = $(cat ipv4/ip_forward)"
+        for d in ipv4/conf/*/; do
+            for k in $1; do [[ -e $d$k ]] && echo "$d$k = $(cat "$d$k")"; done
+        done
+        if [[ -d ipv6/conf ]]; then
+            for d in ipv6/conf/*/; do
+                for k in $2; do [[ -e $d$k ]] && echo "$d$k = $(cat "$d$k")"; done
+            done
+        fi
+        exit 0' _ "$SNAPSHOT_SYSCTLS4" "$SNAPSHOT_SYSCTLS6" | sort
+}
+
+# snapshot_config: the files under the config directory (berth's state
+# records, the aardvark-dns files) with a hash of their contents; lock files
+# (empty, kept by design) and directories are left out
+snapshot_config() {
+    [[ -d ${NET_CONFIG:-} ]] || return 0
+    (cd "$NET_CONFIG" && find . -type f ! -name '*.lock' -print0 | sort -z |
+        xargs -0 -r sha256sum)
+}
+
+# snapshot NAME: links, addresses, routes, the whole ruleset and the sysctls
+# berth-net writes of a member; for the host also the config directory
 snapshot() {
     # operstate, carrier and DAD progress change asynchronously: left out
     echo "## links"
@@ -496,6 +528,12 @@ snapshot() {
     ipn "$1" -6 route show table all
     echo "## ruleset"
     inns "$1" nft list ruleset
+    echo "## sysctls"
+    snapshot_sysctls "$1"
+    if [[ $1 == host ]]; then
+        echo "## config directory"
+        snapshot_config
+    fi
 }
 
 # assert_same_snapshot BEFORE-FILE NAME
