@@ -518,7 +518,10 @@ snapshot_config() {
 # snapshot NAME: links, addresses, routes, the whole ruleset and the sysctls
 # berth-net writes of a member; for the host also the config directory
 snapshot() {
-    # operstate, carrier and DAD progress change asynchronously: left out
+    # operstate, carrier and DAD progress change asynchronously: left out;
+    # but an address leaves "tentative" (and gets its local route) only once
+    # its link has carrier, so wait (bounded) until none is tentative
+    wait_for 30 0.1 _no_tentative "$1" 2>/dev/null || true
     echo "## links"
     ipn "$1" -o link show | sed -E 's/^[0-9]+: //; s/ state [A-Z]+ / /; s/,?LOWER_UP//; s/NO-CARRIER,?//'
     echo "## addresses"
@@ -535,6 +538,8 @@ snapshot() {
         snapshot_config
     fi
 }
+
+_no_tentative() { [[ -z $(ipn "$1" -6 addr show tentative) ]]; }
 
 # assert_same_snapshot BEFORE-FILE NAME
 assert_same_snapshot() {
