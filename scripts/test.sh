@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Build and run the whole test suite twice:
-#   build       normal build (-Dwerror=true): unit, fuzz replay, integration
+#   build       normal build (-Dwerror=true): unit, fuzz replay, integration, podman
 #   build-asan  ASan+UBSan build: the same suites, berth-net itself runs under
 #               the sanitizers in the integration tests; any sanitizer report
 #               file counts as a failure (tinc style)
-# Ends with one line "N passed, N failed, N skipped" over both runs (from
-# meson's testlog.json) and exits non-zero if anything failed.
+# Ends with one line "N passed, N failed, N skipped" over both runs and exits
+# non-zero if anything failed. The counts are of subtests: every TAP result
+# line (cmocka and bats), or the whole test for a test without TAP; the
+# skipped ones are listed with their reasons before that line.
 # Integration tests need root (they skip otherwise) and only ever touch
 # network namespaces they create themselves.
 set -uo pipefail
@@ -15,8 +17,8 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh || { echo "deps.sh failed" >&2; exit 1; }
 
 export DEBIAN_FRONTEND=noninteractive
-failures=0          # build failures and sanitizer reports (not in testlog.json)
-logs=()
+failures=0          # build failures and sanitizer reports
+logs=()             # "TESTLOG MESON-EXIT-STATUS" per build
 
 # configure DIR [meson options...]
 configure() {
@@ -31,7 +33,7 @@ configure() {
 
 # run_build NAME DIR [meson options...]
 run_build() {
-    local name=$1 dir=$2
+    local name=$1 dir=$2 rc=0
     shift 2
     echo "=== $name: configure and build ($dir)"
     rm -f "$dir/meson-logs/testlog.json"
@@ -41,16 +43,60 @@ run_build() {
         return
     fi
     echo "=== $name: test"
-    if ! meson test -C "$dir" --print-errorlogs --num-processes 2; then
+    meson test -C "$dir" --print-errorlogs --num-processes 2 || rc=$?
+    if ((rc != 0)); then
         # meson does not echo a TAP test's diagnostics: show the failed
         # subtests with their "# ..." lines
-        echo "=== $name: failed subtests"
-        jq -r 'select(.result != "OK" and .result != "SKIP" and .result != "EXPECTEDFAIL")
+        echo "=== $name: failed subtests (meson test exited $rc)"
+        if ! jq -r 'select(.result != "OK" and .result != "SKIP" and .result != "EXPECTEDFAIL")
                | "--- \(.name) (\(.result))", (.stdout // "" | split("\n")
                | map(select(test("^not ok|^#"))) | .[:150][])' \
-            "$dir/meson-logs/testlog.json" 2>/dev/null || true
+            "$dir/meson-logs/testlog.json"; then
+            echo "=== $name: cannot read $dir/meson-logs/testlog.json"
+            failures=$((failures + 1))
+        fi
     fi
-    logs+=("$dir/meson-logs/testlog.json")
+    logs+=("$dir/meson-logs/testlog.json $rc")
+}
+
+# count_subtests TESTLOG: one line per subtest, "pass|fail|skip<TAB>test<TAB>
+# subtest<TAB>reason". A test with a TAP plan counts its result lines (a
+# "1..0 # SKIP" plan is one skip), plus one failure when meson failed it
+# without a failed subtest (crash, timeout, short plan); any other test counts
+# once by its result.
+count_subtests() {
+    jq -r '
+        def tapline:
+            if test("^not ok\\b") then
+                (capture("(?i)^not ok\\s*[0-9]*\\s*(-\\s*)?(?<n>[^#]*?)\\s*(#\\s*(?<d>[a-z]+)\\s*(?<r>.*))?$")
+                 // {n: ., d: null, r: ""})
+                | if (.d // "" | ascii_upcase) == "TODO" then ["pass", .n, ""] else ["fail", .n, .r // ""] end
+            else
+                (capture("(?i)^ok\\s*[0-9]*\\s*(-\\s*)?(?<n>[^#]*?)\\s*(#\\s*(?<d>[a-z]+)\\s*(?<r>.*))?$")
+                 // {n: ., d: null, r: ""})
+                | (.d // "" | ascii_upcase) as $d
+                | if $d | startswith("SKIP") then ["skip", .n, .r // ""]
+                  elif $d == "TODO" then ["fail", .n, "unexpected pass"]
+                  else ["pass", .n, ""] end
+            end;
+        .name as $t
+        | (.stdout // "" | split("\n")) as $lines
+        | ($lines | map(select(test("^1\\.\\.[0-9]+")))) as $plans
+        | if ($plans | length) > 0 then
+              ([$lines[] | select(test("^(not )?ok\\b")) | tapline]) as $subs
+              | ($plans[0] | capture("(?i)^1\\.\\.0\\s*#\\s*skip\\S*\\s*(?<r>.*)$") // null) as $planskip
+              | ($subs[] | [.[0], $t, .[1], .[2]]),
+                (if $planskip and ($subs | length) == 0 then ["skip", $t, "(whole file)", $planskip.r]
+                 else empty end),
+                (if (.result | IN("OK", "SKIP", "EXPECTEDFAIL") | not)
+                    and ($subs | map(select(.[0] == "fail")) | length) == 0 then
+                     ["fail", $t, "(test)", "meson result \(.result), exit status \(.returncode)"]
+                 else empty end)
+          elif .result | IN("OK", "EXPECTEDFAIL") then ["pass", $t, "", ""]
+          elif .result == "SKIP" then ["skip", $t, "", "exit status \(.returncode)"]
+          else ["fail", $t, "", "meson result \(.result), exit status \(.returncode)"]
+          end
+        | map(gsub("\t"; " ")) | @tsv' "$1"
 }
 
 start=$(date +%s)
@@ -69,6 +115,7 @@ san_dir=$(mktemp -d /tmp/berth-sanitizer-logs.XXXXXX)
 )
 mapfile -t logs <"$san_dir/.logs"
 failures=$(cat "$san_dir/.failures")
+[[ $failures =~ ^[0-9]+$ ]] || failures=1
 
 san_reports=$(find "$san_dir" -type f ! -name '.*' | sort)
 if [[ -n $san_reports ]]; then
@@ -82,16 +129,52 @@ fi
 rm -rf "$san_dir"
 
 passed=0 failed=0 skipped=0
-for log in "${logs[@]}"; do
-    [[ -f $log ]] || { failed=$((failed + 1)); continue; }
-    read -r p f s < <(jq -rs '[
-        (map(select(.result == "OK" or .result == "EXPECTEDFAIL")) | length),
-        (map(select(.result != "OK" and .result != "EXPECTEDFAIL" and .result != "SKIP")) | length),
-        (map(select(.result == "SKIP")) | length)] | @tsv' "$log")
-    echo "=== $log: $p passed, $f failed, $s skipped"
+skip_list=()
+for entry in "${logs[@]}"; do
+    [[ -n $entry ]] || continue
+    log=${entry% *}
+    rc=${entry##* }
+    if [[ ! -f $log ]]; then
+        echo "=== $log: missing (meson test exited $rc)"
+        failed=$((failed + 1))
+        continue
+    fi
+    if ! rows=$(count_subtests "$log"); then
+        echo "=== $log: cannot count its results (jq failed)"
+        failed=$((failed + 1))
+        continue
+    fi
+    p=0 f=0 s=0
+    while IFS=$'\t' read -r kind test sub reason; do
+        [[ -n $kind ]] || continue
+        case $kind in
+        pass) p=$((p + 1)) ;;
+        fail) f=$((f + 1)) ;;
+        skip)
+            s=$((s + 1))
+            skip_list+=("${log%/meson-logs/*}: $test${sub:+ / $sub}: ${reason:-(no reason given)}")
+            ;;
+        esac
+    done <<<"$rows"
+    if ((rc != 0 && f == 0)); then
+        echo "=== $log: meson test exited $rc, no failed test in its log: counted as one failure"
+        f=1
+    fi
+    if ((p + f + s == 0)); then
+        echo "=== $log: no results"
+        f=1
+    fi
+    echo "=== $log: $p passed, $f failed, $s skipped (subtests)"
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
+if ((${#logs[@]} == 0)); then
+    failed=$((failed + 1))
+fi
 failed=$((failed + failures))
+if ((${#skip_list[@]})); then
+    echo "=== skipped subtests:"
+    printf '  %s\n' "${skip_list[@]}"
+fi
 echo "=== both runs took $(($(date +%s) - start)) s (build failures and sanitizer reports count as failed)"
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 ]]
