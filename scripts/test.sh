@@ -9,15 +9,53 @@
 # non-zero if anything failed. The counts are of subtests: every TAP result
 # line (cmocka and bats), or the whole test for a test without TAP; the
 # skipped ones are listed with their reasons before that line.
-# Integration tests need root (they skip otherwise) and only ever touch
-# network namespaces they create themselves.
+#
+# Runs as root with every tool installed (scripts/deps.sh): a missing tool or
+# a run without root fails before the build, a suite that is not registered
+# fails the run, and a subtest that skips because a prerequisite is missing
+# counts as failed. Only a missing kernel feature (or a behaviour the control
+# lacks) may skip. Integration tests only ever touch network namespaces they
+# create themselves.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+if [[ $(id -u) -ne 0 ]]; then
+    echo "test.sh must run as root: the integration and podman suites need it" >&2
+    exit 1
+fi
+
 bash scripts/deps.sh || { echo "deps.sh failed" >&2; exit 1; }
 
+# Every tool a suite needs (a test that does not find one would skip).
+REQUIRED_TOOLS=(bats jq python3 ip nft ping socat ss dig dnsmasq flock timeout nsenter unshare
+    podman crun conmon catatonit slirp4netns newuidmap meson ninja)
+REQUIRED_FILES=(/usr/lib/podman/netavark /usr/lib/podman/aardvark-dns /bin/busybox)
+missing=()
+for t in "${REQUIRED_TOOLS[@]}"; do
+    command -v "$t" >/dev/null || missing+=("$t")
+done
+for f in "${REQUIRED_FILES[@]}"; do
+    [[ -x $f ]] || missing+=("$f")
+done
+if ((${#missing[@]})); then
+    echo "missing after scripts/deps.sh: ${missing[*]}" >&2
+    exit 1
+fi
+
+# Every test meson must register (some are registered only when a tool is
+# found): one that is absent fails the run.
+REQUIRED_TESTS=(
+    integration/{netlink-live,nft-live,conntrack-live}
+    integration/{errors,bridge,rollback,macvlan,parallel,configs,ports}
+    integration/{dns-netavark,dns-netavark-berth-dns,dns-netavark-control-berth-dns,dns-server}
+    podman/podman-{basic,dns,networks,lifecycle,rootless}{,-control} podman/podman-dns-aardvark
+)
+# A skip whose reason says a prerequisite is missing (a tool, root) is a
+# failure here: CI has them all.
+PREREQ_SKIP='needs root|not installed|missing [a-z]|not found|no DNS server binary'
+
 export DEBIAN_FRONTEND=noninteractive
-failures=0          # build failures and sanitizer reports
+failures=0          # build failures, unregistered tests, sanitizer reports
 logs=()             # "TESTLOG MESON-EXIT-STATUS" per build
 
 # configure DIR [meson options...]
@@ -28,6 +66,22 @@ configure() {
         meson setup --reconfigure "$dir" "$@"
     else
         meson setup "$dir" "$@"
+    fi
+}
+
+# check_registered NAME DIR: every REQUIRED_TESTS entry is registered
+check_registered() {
+    local name=$1 dir=$2 list t missing=()
+    if ! list=$(meson test -C "$dir" --list 2>/dev/null); then
+        echo "=== $name: meson test --list failed"
+        return 1
+    fi
+    for t in "${REQUIRED_TESTS[@]}"; do
+        grep -qx "berth:${t%%/*} / ${t#*/}" <<<"$list" || missing+=("$t")
+    done
+    if ((${#missing[@]})); then
+        echo "=== $name: tests not registered (a tool missing at configure time?): ${missing[*]}"
+        return 1
     fi
 }
 
@@ -42,6 +96,7 @@ run_build() {
         failures=$((failures + 1))
         return
     fi
+    check_registered "$name" "$dir" || failures=$((failures + 1))
     echo "=== $name: test"
     meson test -C "$dir" --print-errorlogs --num-processes 2 || rc=$?
     if ((rc != 0)); then
@@ -151,8 +206,13 @@ for entry in "${logs[@]}"; do
         pass) p=$((p + 1)) ;;
         fail) f=$((f + 1)) ;;
         skip)
-            s=$((s + 1))
-            skip_list+=("${log%/meson-logs/*}: $test${sub:+ / $sub}: ${reason:-(no reason given)}")
+            if [[ $reason =~ $PREREQ_SKIP ]]; then
+                echo "=== a prerequisite is missing, counted as failed: $test / $sub: $reason"
+                f=$((f + 1))
+            else
+                s=$((s + 1))
+                skip_list+=("${log%/meson-logs/*}: $test${sub:+ / $sub}: ${reason:-(no reason given)}")
+            fi
             ;;
         esac
     done <<<"$rows"
@@ -175,6 +235,6 @@ if ((${#skip_list[@]})); then
     echo "=== skipped subtests:"
     printf '  %s\n' "${skip_list[@]}"
 fi
-echo "=== both runs took $(($(date +%s) - start)) s (build failures and sanitizer reports count as failed)"
+echo "=== both runs took $(($(date +%s) - start)) s (build failures, unregistered tests and sanitizer reports count as failed)"
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 ]]
