@@ -46,7 +46,7 @@ fi
 # found): one that is absent fails the run.
 REQUIRED_TESTS=(
     integration/{netlink-live,nft-live,conntrack-live}
-    integration/{errors,bridge,rollback,macvlan,parallel,configs,ports}
+    integration/{errors,bridge,rollback,macvlan,parallel,configs,ports,failures}
     integration/{dns-netavark,dns-netavark-berth-dns,dns-netavark-control-berth-dns,dns-server}
     podman/podman-{basic,dns,networks,lifecycle,rootless}{,-control} podman/podman-dns-aardvark
 )

@@ -311,14 +311,35 @@ net_exec() {
     # /run/lock/netavark.lock (used for the netavark control in parallel.bats)
     local lock=()
     [[ -n ${NET_LOCK:-} ]] && lock=(flock -w 120 "$NET_LOCK")
+    # NET_AARDVARK: the DNS server binary (default: one that does not exist)
     status=0
-    ip netns exec "$host" env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus \
+    # shellcheck disable=SC2046
+    $(mntns_prefix) ip netns exec "$host" env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus \
         "${lock[@]}" timeout 60 "$(net_bin)" --config "$NET_CONFIG" --rootless=false \
-        --aardvark-binary="$WORLD/no-aardvark-dns" "$@" \
+        --aardvark-binary="${NET_AARDVARK:-$WORLD/no-aardvark-dns}" "$@" \
         >"${o}stdout" 2>"${o}stderr" || status=$?
     output=$(cat "${o}stdout")
     stderr=$(cat "${o}stderr")
     return 0
+}
+
+# A mount namespace of its own for the binary under test (failures.bats mounts
+# a small tmpfs or a read-only bind mount on the config directory there): a
+# slave of the machine's, so that namespaces made later (/run/netns/...)
+# appear in it while its own mounts never reach the machine. mntns_start makes
+# it (a sleeping process that world_destroy kills), inmnt CMD runs CMD in it;
+# while NET_MNTNS_PID is set, net_exec and the snapshots run in it.
+mntns_start() {
+    unshare -m --propagation slave sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+    NET_MNTNS_PID=$!
+    echo "$NET_MNTNS_PID" >>"$WORLD/pids"
+    wait_for 50 0.1 _mntns_ready "$NET_MNTNS_PID"
+}
+_mntns_ready() { [[ $(readlink "/proc/$1/ns/mnt") != "$(readlink /proc/self/ns/mnt)" ]]; }
+mntns_prefix() { [[ -z ${NET_MNTNS_PID:-} ]] || echo "nsenter -t $NET_MNTNS_PID -m --"; }
+inmnt() {
+    [[ -n ${NET_MNTNS_PID:-} ]] || { echo "inmnt: no mntns_start" >&2; return 1; }
+    nsenter -t "$NET_MNTNS_PID" -m -- "$@"
 }
 
 # net_setup CTR / net_teardown CTR: the two verbs with the container's document
@@ -511,8 +532,9 @@ snapshot_sysctls() {
 # (empty, kept by design) and directories are left out
 snapshot_config() {
     [[ -d ${NET_CONFIG:-} ]] || return 0
-    (cd "$NET_CONFIG" && find . -type f ! -name '*.lock' -print0 | sort -z |
-        xargs -0 -r sha256sum)
+    # shellcheck disable=SC2016,SC2046
+    $(mntns_prefix) bash -c 'cd "$1" && find . -type f ! -name "*.lock" -print0 | sort -z |
+        xargs -0 -r sha256sum' _ "$NET_CONFIG"
 }
 
 # snapshot NAME: links, addresses, routes, the whole ruleset and the sysctls
@@ -533,7 +555,8 @@ snapshot() {
     inns "$1" nft list ruleset
     echo "## sysctls"
     snapshot_sysctls "$1"
-    if [[ $1 == host ]]; then
+    # SNAPSHOT_NO_CONFIG=1: the kernel state only
+    if [[ $1 == host && -z ${SNAPSHOT_NO_CONFIG:-} ]]; then
         echo "## config directory"
         snapshot_config
     fi
