@@ -26,22 +26,6 @@ teardown() {
     world_destroy
 }
 
-# take_snapshots CTR...: host and the given containers, before the call
-take_snapshots() {
-    local m
-    for m in host "$@"; do
-        snapshot "$m" >"$WORLD/$m.before"
-    done
-}
-
-# assert_unchanged CTR...: nothing changed since take_snapshots
-assert_unchanged() {
-    local m
-    for m in host "$@"; do
-        assert_same_snapshot "$WORLD/$m.before" "$m" || return 1
-    done
-}
-
 # config_tmpfs: a 64 KiB tmpfs on the config directory (private mount ns)
 config_tmpfs() {
     mntns_start

@@ -574,6 +574,22 @@ assert_same_snapshot() {
     fi
 }
 
+# take_snapshots CTR...: snapshots of the host and the given containers
+take_snapshots() {
+    local m
+    for m in host "$@"; do
+        snapshot "$m" >"$WORLD/$m.before"
+    done
+}
+
+# assert_unchanged CTR...: nothing changed since take_snapshots
+assert_unchanged() {
+    local m
+    for m in host "$@"; do
+        assert_same_snapshot "$WORLD/$m.before" "$m" || return 1
+    done
+}
+
 # link_exists NAME IFNAME
 link_exists() { ipn "$1" link show dev "$2" >/dev/null 2>&1; }
 
