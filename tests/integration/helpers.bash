@@ -537,8 +537,9 @@ snapshot_config() {
         xargs -0 -r sha256sum' _ "$NET_CONFIG"
 }
 
-# snapshot NAME: links, addresses, routes, the whole ruleset and the sysctls
-# berth-net writes of a member; for the host also the config directory
+# snapshot NAME: links (and whether a bridge filters VLANs), addresses,
+# routes, the whole ruleset and the sysctls berth-net writes of a member; for
+# the host also the config directory
 snapshot() {
     # operstate, carrier and DAD progress change asynchronously: left out;
     # but an address leaves "tentative" (and gets its local route) only once
@@ -546,6 +547,9 @@ snapshot() {
     wait_for 30 0.1 _no_tentative "$1" 2>/dev/null || true
     echo "## links"
     ipn "$1" -o link show | sed -E 's/^[0-9]+: //; s/ state [A-Z]+ / /; s/,?LOWER_UP//; s/NO-CARRIER,?//'
+    echo "## bridges"
+    ipn "$1" -d -j link show type bridge |
+        jq -r '.[] | "\(.ifname) vlan_filtering=\(.linkinfo.info_data.vlan_filtering)"'
     echo "## addresses"
     ipn "$1" -o addr show | sed -E 's/^[0-9]+: //; s/ tentative//; s/valid_lft.*//'
     echo "## routes"
