@@ -21,6 +21,13 @@
 # (setns) and then fork+execs the program directly for every call, the same
 # way for berth-net, netavark and veth-floor.
 #
+# The whole comparison runs ROUNDS times, the implementations interleaved
+# (round 1: floor, berth, netavark; round 2: berth, netavark, floor; ...), so
+# that a slow spell of the machine does not fall on one implementation only.
+# Each figure is over the calls of all rounds (a call's position, "2..N",
+# counts within its own round). A call that fails is left out of the figures
+# and counted apart ("failed calls").
+#
 # Environment:
 #   BUILD         build directory (default build); built with ninja if stale
 #   BERTH_NET     berth-net binary (default $BUILD/netbackend/berth-net)
@@ -29,6 +36,7 @@
 #   NETAVARK_PORTS_N  containers for netavark in --ports (default min(N, 200):
 #                 netavark 1.4 + iptables takes ~0.1 s per call and grows)
 #   RANGE_REPS    repetitions of the range setup/teardown (default 5)
+#   ROUNDS        rounds, 1..10 (default 3)
 #   CALL_TIMEOUT  seconds before a single call is killed (default 60)
 #   KEEP_RAW=DIR  keep the raw timings (<mode>-<impl>.tsv)
 #
@@ -53,6 +61,11 @@ fi
 NETAVARK_N=${NETAVARK_N:-$N}
 NETAVARK_PORTS_N=${NETAVARK_PORTS_N:-$((N < 200 ? N : 200))}
 RANGE_REPS=${RANGE_REPS:-5}
+ROUNDS=${ROUNDS:-3}
+if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || ((ROUNDS < 1 || ROUNDS > 10)); then
+    echo "ROUNDS must be between 1 and 10" >&2
+    exit 2
+fi
 CALL_TIMEOUT=${CALL_TIMEOUT:-60}
 for v in NETAVARK_N NETAVARK_PORTS_N; do
     if ! [[ ${!v} =~ ^[0-9]+$ ]] || ((${!v} < 20 || ${!v} > N)); then
@@ -174,14 +187,19 @@ pm() { # HOST_PORT CONTAINER_PORT RANGE
     printf '[{"host_ip":"","container_port":%d,"host_port":%d,"range":%d,"protocol":"tcp"}]' "$2" "$1" "$3"
 }
 
-# measure TAG PROGRAM [ARGS...]: run plan $WORK/TAG.plan in TAG's host netns
+# measure TAG PROGRAM [ARGS...]: run plan $WORK/TAG.plan in TAG's host netns;
+# the timings of round $ROUND are appended to $WORK/TAG.tsv with the round
+# as a fifth column
 measure() {
     local tag=$1
     shift
     env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus \
         timeout -k 5 900 "$RUNNER" -n "/run/netns/$P-$tag-host" -t "$CALL_TIMEOUT" \
-        -e "$WORK/$tag.err" -p "$WORK/$tag.plan" -o "$WORK/$tag.tsv" -- "$@" ||
-        echo "  $tag: some calls failed (see KEEP_RAW=DIR, $tag.err)" >&2
+        -e "$WORK/$tag.err" -p "$WORK/$tag.plan" -o "$WORK/$tag.r$ROUND.tsv" -- "$@" ||
+        echo "  $tag: some calls failed in round $ROUND (see KEEP_RAW=DIR, $tag.err)" >&2
+    if [[ -f $WORK/$tag.r$ROUND.tsv ]]; then
+        awk -v r="$ROUND" '{ print $0 "\t" r }' "$WORK/$tag.r$ROUND.tsv" >>"$WORK/$tag.tsv"
+    fi
 }
 
 impl_bin() { case $1 in berth) echo "$BERTH_NET" ;; netavark) echo "$NETAVARK_BIN" ;; esac; }
@@ -189,8 +207,9 @@ impl_bin() { case $1 in berth) echo "$BERTH_NET" ;; netavark) echo "$NETAVARK_BI
 # run_seq MODE IMPL COUNT: setup 1..COUNT, teardown 1..COUNT (MODE plain|ports)
 run_seq() {
     local mode=$1 impl=$2 count=$3 tag="$1-$2" i ports
-    settle "$tag"
+    settle "$tag round $ROUND"
     world "$tag" "$count"
+    rm -rf "$WORK/$tag-config"
     mkdir -p "$WORK/$tag-config"
     : >"$WORK/$tag.plan"
     for ((i = 1; i <= count; i++)); do
@@ -202,7 +221,7 @@ run_seq() {
     for ((i = 1; i <= count; i++)); do
         printf 'teardown\t%s\tteardown\t/run/netns/%s\n' "$WORK/$tag-c$i.json" "$P-$tag-c$i" >>"$WORK/$tag.plan"
     done
-    echo "  $mode/$impl: $count setups + $count teardowns ..." >&2
+    echo "  round $ROUND: $mode/$impl: $count setups + $count teardowns ..." >&2
     measure "$tag" "$(impl_bin "$impl")" --config "$WORK/$tag-config" --rootless=false \
         --aardvark-binary="$WORK/no-aardvark-dns"
     destroy_world "$tag"
@@ -212,8 +231,9 @@ run_seq() {
 # up and torn down RANGE_REPS times, then c1 leaves
 run_range() {
     local impl=$1 tag="range-$1" i
-    settle "$tag"
+    settle "$tag round $ROUND"
     world "$tag" 2
+    rm -rf "$WORK/$tag-config"
     mkdir -p "$WORK/$tag-config"
     document "$WORK/$tag-c1.json" 1 null
     document "$WORK/$tag-c2.json" 2 "$(pm 20000 30000 1000)"
@@ -225,7 +245,7 @@ run_range() {
         done
         printf 'leave\t%s\tteardown\t/run/netns/%s\n' "$WORK/$tag-c1.json" "$P-$tag-c1"
     } >"$WORK/$tag.plan"
-    echo "  range/$impl: $RANGE_REPS x (setup + teardown) with 1000 ports ..." >&2
+    echo "  round $ROUND: range/$impl: $RANGE_REPS x (setup + teardown) with 1000 ports ..." >&2
     measure "$tag" "$(impl_bin "$impl")" --config "$WORK/$tag-config" --rootless=false \
         --aardvark-binary="$WORK/no-aardvark-dns"
     destroy_world "$tag"
@@ -236,7 +256,7 @@ run_range() {
 # in one RTM_DELLINK (a link group), as berth does; no firewall at all
 run_floor() {
     local count=$1 tag=floor i h
-    settle "$tag"
+    settle "$tag round $ROUND"
     world "$tag" "$count"
     h="$P-$tag-host"
     printf 'setup\t/dev/null\tfirst\t/run/netns/%s\tveth1\tpodman1\teth0\t%s/16\t10.89.0.1\t10.89.0.1/16\n' \
@@ -249,16 +269,18 @@ run_floor() {
         printf 'teardown\t/dev/null\tdel\t/run/netns/%s\teth0\n' "$P-$tag-c$i" >>"$WORK/$tag.plan"
     done
     printf 'teardown\t/dev/null\tlast\tveth%d\tpodman1\n' "$count" >>"$WORK/$tag.plan"
-    echo "  floor: $count veth adds + $count deletes ..." >&2
+    echo "  round $ROUND: floor: $count veth adds + $count deletes ..." >&2
     measure "$tag" "$FLOOR"
     destroy_world "$tag"
 }
 
 # stat TSV LABEL FROM TO WHAT: WHAT (median p95) of calls FROM..TO (1-based
-# within LABEL), in ms with 2 decimals; "-" when there is no such call
+# within LABEL and round, every round) that exited 0, in ms with 2 decimals;
+# "-" when there is no such call
 stat() {
     [[ -f $1 ]] || { echo -; return; }
-    awk -F'\t' -v l="$2" -v from="$3" -v to="$4" '$1 == l { n++; if (n >= from && n <= to) print $3 }' "$1" |
+    awk -F'\t' -v l="$2" -v from="$3" -v to="$4" '$1 == l {
+            n[$5]++; if (n[$5] >= from && n[$5] <= to && $4 == 0) print $3 }' "$1" |
         sort -n |
         awk -v what="$5" '{ v[NR] = $1 }
             END { if (NR == 0) { print "-"; exit }
@@ -301,11 +323,12 @@ header() {
     printf '%-32s' "containers (N)"
     for impl in "${COLS[@]}"; do printf '%10s' "${COUNT[$impl]}"; done
     echo
+    printf '%-32s%10s\n' "rounds" "$ROUNDS"
 }
 
 fails_row() {
     local impl
-    printf '%-32s' "failed calls"
+    printf '%-32s' "failed calls (not in figures)"
     for impl in "${COLS[@]}"; do printf '%10s' "$(failures "$WORK/$TABLE-$impl.tsv")"; done
     echo
 }
@@ -325,20 +348,36 @@ goal() {
 }
 
 t_start=$SECONDS
-echo "berth setup/teardown benchmark: mode $MODE, N=$N ($(nproc) CPUs, kernel $(uname -r))" >&2
+echo "berth setup/teardown benchmark: mode $MODE, N=$N, $ROUNDS round(s) ($(nproc) CPUs, kernel $(uname -r))" >&2
 FLOOR_N=$N
-run_floor "$FLOOR_N"
 
-if [[ $MODE == plain || $MODE == all ]]; then
-    run_seq plain berth "$N"
-    [[ -n $NETAVARK_BIN ]] && run_seq plain netavark "$NETAVARK_N"
-fi
-if [[ $MODE == ports || $MODE == all ]]; then
-    run_seq ports berth "$N"
-    [[ -n $NETAVARK_BIN ]] && run_seq ports netavark "$NETAVARK_PORTS_N"
-    run_range berth
-    [[ -n $NETAVARK_BIN ]] && run_range netavark
-fi
+# run_impl IMPL: everything of one implementation in this round
+run_impl() {
+    case $1 in
+    floor) run_floor "$FLOOR_N" ;;
+    berth | netavark)
+        local n_plain=$N n_ports=$N
+        if [[ $1 == netavark ]]; then
+            [[ -n $NETAVARK_BIN ]] || return 0
+            n_plain=$NETAVARK_N n_ports=$NETAVARK_PORTS_N
+        fi
+        if [[ $MODE == plain || $MODE == all ]]; then
+            run_seq plain "$1" "$n_plain"
+        fi
+        if [[ $MODE == ports || $MODE == all ]]; then
+            run_seq ports "$1" "$n_ports"
+            run_range "$1"
+        fi
+        ;;
+    esac
+}
+
+IMPL_ORDER=(floor berth netavark)
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    for ((k = 0; k < ${#IMPL_ORDER[@]}; k++)); do
+        run_impl "${IMPL_ORDER[(k + ROUND - 1) % ${#IMPL_ORDER[@]}]}"
+    done
+done
 # the floor's timings are the last column of both tables
 if [[ -f $WORK/floor.tsv ]]; then
     cp "$WORK/floor.tsv" "$WORK/plain-floor.tsv"
@@ -421,6 +460,7 @@ if [[ $MODE == ports || $MODE == all ]]; then
     echo
     echo "== one container with a 1000-port range (host 20000-20999 -> 30000-30999), $RANGE_REPS times =="
     printf '%-32s%10s%10s%16s\n' "ms (fork+exec+wait)" berth netavark "netavark/berth"
+    printf '%-32s%10s\n' "rounds" "$ROUNDS"
     for spec in "setup: first|setup|1|1|median" "setup: median|setup|1|$RANGE_REPS|median" \
         "teardown: median|teardown|1|$RANGE_REPS|median"; do
         IFS='|' read -r title label from to what <<<"$spec"
@@ -428,7 +468,7 @@ if [[ $MODE == ports || $MODE == all ]]; then
         nv=$(stat "$WORK/range-netavark.tsv" "$label" "$from" "$to" "$what")
         printf '%-32s%10s%10s%16s\n' "$title" "$b" "$nv" "$(ratio "$nv" "$b")x"
     done
-    printf '%-32s%10s%10s\n' "failed calls" "$(failures "$WORK/range-berth.tsv")" "$(failures "$WORK/range-netavark.tsv")"
+    printf '%-32s%10s%10s\n' "failed calls (not in figures)" "$(failures "$WORK/range-berth.tsv")" "$(failures "$WORK/range-netavark.tsv")"
     echo "Goals (berth):"
     goal "1000-port range setup: median < 20 ms" "$(stat "$WORK/range-berth.tsv" setup 1 "$RANGE_REPS" median)" "<" 20
 fi
@@ -437,6 +477,16 @@ echo
 echo "Notes: the floor's first setup also creates the bridge (no firewall); its last teardown deletes the"
 echo "last veth and the bridge in one RTM_DELLINK, as berth does: the kernel's own cost of those two rows."
 echo "Growth goals allow 25 % for noise (medians of 10 calls). Run took $((SECONDS - t_start)) s."
+fail_counts=()
+for impl in berth netavark floor; do
+    nfail=0
+    for f in "$WORK"/*-"$impl".tsv "$WORK/$impl.tsv"; do
+        [[ -f $f && $f != */plain-floor.tsv && $f != */ports-floor.tsv ]] || continue
+        nfail=$((nfail + $(failures "$f")))
+    done
+    fail_counts+=("$impl $nfail")
+done
+echo "Failed calls, left out of every figure: $(IFS=,; echo "${fail_counts[*]}" | sed 's/,/, /g')."
 echo "Goals: $NPASS passed, $NFAIL failed."
 if ((${#BUSY_RUNS[@]})); then
     echo "Runs that started on a busy machine (other processes or the kernel's clean-up of earlier"

@@ -314,14 +314,35 @@ net_exec() {
     # /run/lock/netavark.lock (used for the netavark control in parallel.bats)
     local lock=()
     [[ -n ${NET_LOCK:-} ]] && lock=(flock -w 120 "$NET_LOCK")
+    # NET_AARDVARK: the DNS server binary (default: one that does not exist)
     status=0
-    ip netns exec "$host" env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus \
+    # shellcheck disable=SC2046
+    $(mntns_prefix) ip netns exec "$host" env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus \
         "${lock[@]}" timeout 60 "$(net_bin)" --config "$NET_CONFIG" --rootless=false \
-        --aardvark-binary="$WORLD/no-aardvark-dns" "$@" \
+        --aardvark-binary="${NET_AARDVARK:-$WORLD/no-aardvark-dns}" "$@" \
         >"${o}stdout" 2>"${o}stderr" || status=$?
     output=$(cat "${o}stdout")
     stderr=$(cat "${o}stderr")
     return 0
+}
+
+# A mount namespace of its own for the binary under test (failures.bats mounts
+# a small tmpfs or a read-only bind mount on the config directory there): a
+# slave of the machine's, so that namespaces made later (/run/netns/...)
+# appear in it while its own mounts never reach the machine. mntns_start makes
+# it (a sleeping process that world_destroy kills), inmnt CMD runs CMD in it;
+# while NET_MNTNS_PID is set, net_exec and the snapshots run in it.
+mntns_start() {
+    unshare -m --propagation slave sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+    NET_MNTNS_PID=$!
+    echo "$NET_MNTNS_PID" >>"$WORLD/pids"
+    wait_for 50 0.1 _mntns_ready "$NET_MNTNS_PID"
+}
+_mntns_ready() { [[ $(readlink "/proc/$1/ns/mnt") != "$(readlink /proc/self/ns/mnt)" ]]; }
+mntns_prefix() { [[ -z ${NET_MNTNS_PID:-} ]] || echo "nsenter -t $NET_MNTNS_PID -m --"; }
+inmnt() {
+    [[ -n ${NET_MNTNS_PID:-} ]] || { echo "inmnt: no mntns_start" >&2; return 1; }
+    nsenter -t "$NET_MNTNS_PID" -m -- "$@"
 }
 
 # net_setup CTR / net_teardown CTR: the two verbs with the container's document
@@ -487,14 +508,60 @@ peer_seen() {
 # ---------------------------------------------------------------------------
 # state snapshots (to prove that nothing changed)
 
-# snapshot NAME: links, addresses, routes and the whole ruleset of a member
+# The sysctls berth-net writes (netbackend/driver-bridge.c and setup.c tables),
+# read for every interface of a namespace plus "all" and "default".
+SNAPSHOT_SYSCTLS4="route_localnet forwarding rp_filter arp_notify"
+SNAPSHOT_SYSCTLS6="forwarding accept_dad accept_ra autoconf"
+
+# snapshot_sysctls NAME: "key = value" lines of a member's namespace
+snapshot_sysctls() {
+    # shellcheck disable=SC2016
+    inns "$1" bash -c '
+        cd /proc/sys/net || exit 1
+        echo "net.ipv4.ip_forward = $(cat ipv4/ip_forward)"
+        for d in ipv4/conf/*/; do
+            for k in $1; do [[ -e $d$k ]] && echo "$d$k = $(cat "$d$k")"; done
+        done
+        if [[ -d ipv6/conf ]]; then
+            for d in ipv6/conf/*/; do
+                for k in $2; do [[ -e $d$k ]] && echo "$d$k = $(cat "$d$k")"; done
+            done
+        fi
+        exit 0' _ "$SNAPSHOT_SYSCTLS4" "$SNAPSHOT_SYSCTLS6" | sort
+}
+
+# snapshot_config: the files under the config directory (berth's state
+# records, the aardvark-dns files) with a hash of their contents; lock files
+# (empty, kept by design) and directories are left out
+snapshot_config() {
+    local d
+    # the config directory (aardvark-dns files) and berth's run directory
+    # (state records; its lock file is kept by design)
+    for d in "${NET_CONFIG:-}" "${BERTH_RUN_DIR:-}"; do
+        [[ -n $d ]] || continue
+        echo "# $d"
+        # shellcheck disable=SC2016,SC2046
+        $(mntns_prefix) bash -c '[[ -d $1 ]] || exit 0; cd "$1" &&
+            find . -type f ! -name "*.lock" ! -name lock -print0 | sort -z |
+            xargs -0 -r sha256sum' _ "$d"
+    done
+}
+
+# snapshot NAME: links (and whether a bridge filters VLANs), addresses,
+# routes, the whole ruleset and the sysctls berth-net writes of a member; for
+# the host also the config directory
 snapshot() {
     # operstate, carrier and DAD progress change asynchronously: left out;
     # so are IPv6 link-local addresses and their local routes, which the
     # kernel adds on its own some time after a link comes up (berth never
-    # adds one)
+    # adds one); an address leaves "tentative" (and gets its local route)
+    # only once its link has carrier, so wait (bounded) until none is tentative
+    wait_for 30 0.1 _no_tentative "$1" 2>/dev/null || true
     echo "## links"
     ipn "$1" -o link show | sed -E 's/^[0-9]+: //; s/ state [A-Z]+ / /; s/,?LOWER_UP//; s/NO-CARRIER,?//'
+    echo "## bridges"
+    ipn "$1" -d -j link show type bridge |
+        jq -r '.[] | "\(.ifname) vlan_filtering=\(.linkinfo.info_data.vlan_filtering)"'
     echo "## addresses"
     ipn "$1" -o addr show | grep -v ' inet6 fe80:' | sed -E 's/^[0-9]+: //; s/ tentative//; s/valid_lft.*//'
     echo "## routes"
@@ -502,7 +569,16 @@ snapshot() {
     ipn "$1" -6 route show table all | grep -v '^local fe80:'
     echo "## ruleset"
     inns "$1" nft list ruleset
+    echo "## sysctls"
+    snapshot_sysctls "$1"
+    # SNAPSHOT_NO_CONFIG=1: the kernel state only
+    if [[ $1 == host && -z ${SNAPSHOT_NO_CONFIG:-} ]]; then
+        echo "## config directory"
+        snapshot_config
+    fi
 }
+
+_no_tentative() { [[ -z $(ipn "$1" -6 addr show tentative) ]]; }
 
 # assert_same_snapshot BEFORE-FILE NAME
 assert_same_snapshot() {
@@ -512,6 +588,22 @@ assert_same_snapshot() {
         echo "state of '$2' changed (diff above: - before, + after)" >&2
         return 1
     fi
+}
+
+# take_snapshots CTR...: snapshots of the host and the given containers
+take_snapshots() {
+    local m
+    for m in host "$@"; do
+        snapshot "$m" >"$WORLD/$m.before"
+    done
+}
+
+# assert_unchanged CTR...: nothing changed since take_snapshots
+assert_unchanged() {
+    local m
+    for m in host "$@"; do
+        assert_same_snapshot "$WORLD/$m.before" "$m" || return 1
+    done
 }
 
 # link_exists NAME IFNAME
@@ -546,11 +638,20 @@ berth_map_elems() {
         | join(" : ")' | sort
 }
 
-# berth_rule_count NAME: number of rules in berth's table (lines of
-# `nft -a list table inet berth` that end in "# handle N" and open no block)
+# berth_rule_count NAME: number of rules in berth's table, counted in nft's
+# JSON (a rule with an inline set or vmap counts like any other); 0 when the
+# table does not exist, a failure when nft or jq fails otherwise.
 berth_rule_count() {
-    inns "$1" nft -a list table inet berth 2>/dev/null |
-        grep -E '# handle [0-9]+$' | grep -vc '{' || true
+    local out
+    if ! out=$(inns "$1" nft -j list table inet berth 2>&1); then
+        if [[ $out == *"No such file or directory"* ]]; then
+            echo 0
+            return 0
+        fi
+        echo "nft -j list table inet berth failed in $1: $out" >&2
+        return 1
+    fi
+    jq -e '[.nftables[] | select(has("rule"))] | length' <<<"$out"
 }
 
 # state_record_exists CTR: berth's state record of a container exists

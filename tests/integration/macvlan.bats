@@ -118,6 +118,25 @@ probe_link() {
     assert_no_link host podman1
 }
 
+@test "bridge vlan option on an existing bridge: a failed setup turns vlan filtering off again" {
+    berth_only "the vlan option is netavark 1.14+; 1.4 does not roll back"
+    probe_link "bridge vlan filtering" type bridge vlan_filtering 1
+    # the bridge exists already, without vlan filtering
+    ipn host link add podman1 type bridge
+    net_new vl podman1 10.89.1.0/24
+    net_opt vl vlan 10
+    net_new netb podman2 10.89.2.0/24
+    ctr_new c1
+    ctr_join c1 vl eth0 10.89.1.2
+    ctr_join c1 netb eth1 10.89.2.2
+    # the second network fails: its interface name is taken in the container
+    ipn c1 link add eth1 type veth peer name eth1p
+    take_snapshots c1
+    net_setup c1
+    assert_json_error "interface eth1 already exists on container namespace"
+    assert_unchanged c1
+}
+
 @test "bridge vrf option: the bridge is enslaved to the VRF" {
     berth_only "the vrf option is netavark 1.8+"
     probe_link vrf type vrf table 100

@@ -46,25 +46,11 @@ tcp_get() {
     inns "$1" timeout 5 socat -T2 - "TCP:$addr:$3,connect-timeout=2" </dev/null 2>/dev/null || true
 }
 
-# udp_get FROM ADDR PORT: the answer to one datagram (2 s wait). Not socat:
-# after EOF on stdin it waits only 0.5 s (-t) for the answer, too short on a
-# loaded machine (the listener forks a shell per datagram).
+# udp_get FROM ADDR PORT: the answer to a datagram, asked up to three times
+# with a 2 s wait each (udp-get.py; not socat: after EOF on stdin it waits
+# only 0.5 s (-t) for the answer, too short on a loaded machine)
 udp_get() {
-    # UDP may lose a datagram (or a slow machine may be late to fork the
-    # listener's child): ask up to three times from the same socket, so the
-    # same conntrack entry carries every try.
-    inns "$1" timeout 8 python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(2)
-s.connect((sys.argv[1], int(sys.argv[2])))
-for _ in range(3):
-    s.send(b"ping\n")
-    try:
-        print(s.recv(512).decode().strip())
-        break
-    except socket.timeout:
-        pass' "$2" "$3" 2>/dev/null || true
+    inns "$1" timeout 8 python3 "$HELPERS_DIR/udp-get.py" "$2" "$3" 2>/dev/null || true
 }
 
 @test "tcp forward: reached from the outside through the host address" {

@@ -17,23 +17,12 @@ teardown() {
     world_destroy
 }
 
-# take_snapshots CTR...: host and the given containers, before the call
-take_snapshots() {
-    local m
-    for m in host "$@"; do
-        snapshot "$m" >"$WORLD/$m.before"
-    done
-}
-
 # assert_rolled_back CTR...: nothing changed since take_snapshots
 assert_rolled_back() {
     if is_control; then
         skip "netavark 1.4 behaviour differs: no rollback of a failed setup (error checked)"
     fi
-    local m
-    for m in host "$@"; do
-        assert_same_snapshot "$WORLD/$m.before" "$m"
-    done
+    assert_unchanged "$@"
 }
 
 @test "second network fails: its interface name exists in the container" {
@@ -104,5 +93,19 @@ assert_rolled_back() {
     take_snapshots c1
     net_setup c1
     assert_json_error
+    assert_rolled_back c1
+}
+
+@test "rollback sets the container's lo down again when it was down before" {
+    berth_only "no rollback of a failed setup"
+    net_new neta podman1 10.89.1.0/24
+    ctr_new c1
+    ctr_join c1 neta eth0 10.89.1.2
+    # a runtime that leaves lo down; the setup fails after it set lo up
+    ipn c1 link set lo down
+    ipn c1 link add eth0 type veth peer name eth0p
+    take_snapshots c1
+    net_setup c1
+    assert_json_error "interface eth0 already exists on container namespace"
     assert_rolled_back c1
 }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "live-run.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -27,39 +29,26 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct berth_fw_batch *, berth_fw_batch_free)
 
-static char *run(const char *cmd)
-{
-	FILE *p = popen(cmd, "r");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
-	int c;
-
-	assert_non_null(p);
-	m = open_memstream(&buf, &len);
-	assert_non_null(m);
-	while ((c = fgetc(p)) != EOF)
-		fputc(c, m);
-	fclose(m);
-	(void)pclose(p);
-	return buf;
-}
-
 static char *list_table(void)
 {
 	return run("nft list table inet berth 2>&1");
 }
 
-/* Rules of the table: lines carrying a handle that do not open a block. */
+/*
+ * Rules of the table, counted in nft's JSON (a rule with an inline set or vmap
+ * is one rule like any other); 0 when there is no table.
+ */
 static int count_rules(void)
 {
-	_cleanup_free_ char *out = run("nft -a list table inet berth 2>/dev/null");
-	int n = 0;
+	_cleanup_free_ char *out =
+		run("(nft -j list table inet berth 2>/dev/null || echo '{\"nftables\": []}') | "
+		    "jq -e '[.nftables[] | select(has(\"rule\"))] | length' 2>&1");
+	char *end = NULL;
+	long n = strtol(out, &end, 10);
 
-	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
-		if (strstr(line, "# handle") && !strchr(line, '{'))
-			n++;
-	return n;
+	if (end == out || (*end != '\n' && *end != '\0'))
+		fail_msg("cannot count the rules: %s", out);
+	return (int)n;
 }
 
 struct net_spec {

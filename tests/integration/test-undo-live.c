@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "live-run.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,24 +32,6 @@
 #include "nft/firewall.h"
 #include "state/record.h"
 #include "undo/undo.h"
-
-static char *run(const char *cmd)
-{
-	FILE *p = popen(cmd, "r");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
-	int c;
-
-	assert_non_null(p);
-	m = open_memstream(&buf, &len);
-	assert_non_null(m);
-	while ((c = fgetc(p)) != EOF)
-		fputc(c, m);
-	fclose(m);
-	(void)pclose(p);
-	return buf;
-}
 
 /* Everything the undo log may touch, as text. */
 static char *snapshot(const char *rundir, const char *dnsdir)

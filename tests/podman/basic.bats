@@ -96,7 +96,7 @@ load helpers
 @test "-p udp: from outside and from the host" {
     pm run -d --name dnsish -p 5353:53/udp "$IMAGE" sh -c "$CTR_UDP_SERVER"
     wait_until 10 "pm exec dnsish netstat -lun | grep -q ':53 '"
-    run outns bash -c "$(declare -f udp_get); udp_get $HOST4 5353"
+    run out_udp_get "$HOST4" 5353
     echo "outside: $output"
     [[ $output == "udp-"* ]]
     run udp_get "$HOST4" 5353

@@ -78,11 +78,12 @@ tcp_get() {
     [[ $host == *:* ]] && host="[$host]"
     timeout 10 socat -T 3 - "TCP:$host:$port,connect-timeout=3" </dev/null
 }
-udp_get() {
-    local host=$1 port=$2
-    [[ $host == *:* ]] && host="[$host]"
-    echo ping | timeout 10 socat -T 2 - "UDP:$host:$port"
-}
+# udp_get HOST PORT: the answer to a datagram, asked up to three times (2 s
+# wait each: the bounded retry of tests/integration/udp-get.py);
+# out_udp_get: the same from the outside namespace
+UDP_GET=$(cd "$(dirname "${BASH_SOURCE[0]}")/../integration" && pwd)/udp-get.py
+udp_get() { timeout 10 python3 "$UDP_GET" "$1" "$2"; }
+out_udp_get() { outns timeout 10 python3 "$UDP_GET" "$1" "$2"; }
 
 # in the image (socat is there; busybox wget segfaults in static builds)
 CTR_TCP_SERVER='socat -T 5 TCP-LISTEN:80,reuseaddr,fork SYSTEM:"echo web-\$SOCAT_PEERADDR"'
@@ -185,3 +186,14 @@ leftover_pids() {
 
 # the DNS server is Debian's aardvark-dns 1.4 (control, or --dns aardvark)
 dns_is_aardvark() { [[ $SBX_BACKEND == netavark || $SBX_DNS == aardvark ]]; }
+
+# refute_grep WHAT ERE TEXT: fail when a line of TEXT matches ERE. bash's
+# errexit ignores a `! cmd` that is not the last command of a test, so a
+# negative check must be an explicit assertion like this one.
+refute_grep() {
+    local hits
+    hits=$(grep -E -e "$2" <<<"$3") || return 0
+    echo "$1 left behind (lines matching /$2/):" >&2
+    echo "$hits" >&2
+    return 1
+}

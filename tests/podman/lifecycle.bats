@@ -126,12 +126,18 @@ load helpers
     if is_control; then
         run iptables-save
         echo "$output"
-        ! grep -E '^-A (NETAVARK|POSTROUTING|PREROUTING|OUTPUT|FORWARD)' <<<"$output" | grep -q -E '10\.8[89]\.|NETAVARK-[0-9A-F]|DNAT'
+        # (netavark keeps its generic chains and the jumps into them, such as
+        # "-A PREROUTING ... -j NETAVARK-HOSTPORT-DNAT"; per network and per
+        # container rules must be gone)
+        refute_grep "netavark rules of the containers" \
+            '10\.8[89]\.|-j DNAT|NETAVARK-DN-|NETAVARK-[0-9A-F]{8,}|--dports? (8080|8081|5353)\b' \
+            "$(grep -E '^-A (NETAVARK|POSTROUTING|PREROUTING|OUTPUT|FORWARD)' <<<"$output")"
     else
         run nft list ruleset
         echo "$output"
         # the table may stay (empty sets and maps); no container elements
-        ! grep -q -E '10\.8[89]\.|fd[0-9a-f]{2}:|8080|8081|5353' <<<"$output"
+        refute_grep "firewall elements of the containers" \
+            '10\.8[89]\.|fd[0-9a-f]{2}:|8080|8081|5353' "$output"
     fi
     # the berth state records are gone
     if ! is_control; then
