@@ -29,23 +29,24 @@ teardown() {
 # config_tmpfs: a 64 KiB tmpfs on the config directory (private mount ns)
 config_tmpfs() {
     mntns_start
-    inmnt mount -t tmpfs -o size=64k,mode=755 berth-test "$NET_CONFIG"
+    inmnt mount -t tmpfs -o size=64k,mode=755 berth-test "${1:-$NET_CONFIG}"
 }
 
 # config_fill: fill the tmpfs up; creating an empty file still works there,
 # writing a byte fails with ENOSPC
 config_fill() {
-    inmnt dd if=/dev/zero of="$NET_CONFIG/fill" bs=4096 2>/dev/null || true
-    if inmnt sh -c "echo x >'$NET_CONFIG/.probe'" 2>/dev/null; then
-        echo "the config tmpfs is not full" >&2
+    local d=${1:-$NET_CONFIG}
+    inmnt dd if=/dev/zero of="$d/fill" bs=4096 2>/dev/null || true
+    if inmnt sh -c "echo x >'$d/.probe'" 2>/dev/null; then
+        echo "the tmpfs $d is not full" >&2
         return 1
     fi
-    inmnt rm -f "$NET_CONFIG/.probe"
+    inmnt rm -f "$d/.probe"
 }
 
-# config_readonly SUBDIR: SUBDIR of the config directory read-only
+# config_readonly SUBDIR [BASE]: SUBDIR of the config directory (or of BASE) read-only
 config_readonly() {
-    local d=$NET_CONFIG/$1
+    local d=${2:-$NET_CONFIG}/$1
     mkdir -p "$d"
     [[ -n ${NET_MNTNS_PID:-} ]] || mntns_start
     inmnt mount --bind "$d" "$d"
@@ -95,13 +96,15 @@ _no_host_procs() { [[ -z $(ip netns pids "$(ns_of host)") ]]; }
 # ---------------------------------------------------------------------------
 # a full or read-only config directory
 
-@test "config directory full (ENOSPC) while writing the state record: setup fails, rolls back" {
+@test "run directory full (ENOSPC) while writing the state record: setup fails, rolls back" {
     plain_net
-    config_tmpfs
-    config_fill
+    # state records live in berth's run directory (BERTH_RUN_DIR, /run/berth)
+    config_tmpfs "$BERTH_RUN_DIR"
+    config_fill "$BERTH_RUN_DIR"
     take_snapshots c1
     net_setup c1
-    assert_json_error "failed to write state"
+    assert_json_error "failed to write berth's state record"
+    assert_match "$(jq -r .error <<<"$output")" "No space left on device" "error message"
     assert_unchanged c1
 }
 
@@ -119,10 +122,12 @@ _no_host_procs() { [[ -z $(ip netns pids "$(ns_of host)") ]]; }
 
 @test "state directory read-only (EROFS) while writing the state record: setup fails, rolls back" {
     plain_net
-    config_readonly berth
+    mkdir -p "$BERTH_RUN_DIR/state/netavark"
+    config_readonly state "$BERTH_RUN_DIR"
     take_snapshots c1
     net_setup c1
-    assert_json_error "failed to write state"
+    assert_json_error "failed to write berth's state record"
+    assert_match "$(jq -r .error <<<"$output")" "Read-only file system" "error message"
     assert_unchanged c1
 }
 

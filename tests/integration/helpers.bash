@@ -563,10 +563,11 @@ snapshot() {
     ipn "$1" -d -j link show type bridge |
         jq -r '.[] | "\(.ifname) vlan_filtering=\(.linkinfo.info_data.vlan_filtering)"'
     echo "## addresses"
-    ipn "$1" -o addr show | grep -v ' inet6 fe80:' | sed -E 's/^[0-9]+: //; s/ tentative//; s/valid_lft.*//'
+    ipn "$1" -o addr show | { grep -v ' inet6 fe80:' || true; } |
+        sed -E 's/^[0-9]+: //; s/ tentative//; s/valid_lft.*//'
     echo "## routes"
-    ipn "$1" route show table all | grep -v '^local fe80:'
-    ipn "$1" -6 route show table all | grep -v '^local fe80:'
+    ipn "$1" route show table all | { grep -v '^local fe80:' || true; }
+    ipn "$1" -6 route show table all | { grep -v '^local fe80:' || true; }
     echo "## ruleset"
     inns "$1" nft list ruleset
     echo "## sysctls"
