@@ -18,7 +18,9 @@ CONF=/etc/cni/net.d/10-$NET.conflist
 # runtimeConfig in the conflist, in the shape containerd's CRI plugin sends
 # (go-cni's PortMapping has no JSON tags: capitalised keys). libcni passes a
 # runtimeConfig that no capability replaces through unchanged, on ADD and DEL.
-setup_file() {
+# Written for every test: the teardown's `podman network rm` (Podman reads the
+# same /etc/cni/net.d) removes it with the bridge.
+setup() {
     cat >"$CONF" <<CONF
 {
   "cniVersion": "1.0.0",
@@ -36,18 +38,15 @@ setup_file() {
 CONF
 }
 
+# every task still running killed (ctr run --rm removes the rest), then the
+# Podman helpers' teardown: background processes, and `podman network rm` of
+# the conflist (Podman's CNI backend sees it in /etc/cni/net.d too)
 teardown() {
-    if [[ -f $BATS_TEST_TMPDIR/bg.pids ]]; then
-        local p
-        while read -r p; do
-            pkill -P "$p" 2>/dev/null
-            kill "$p" 2>/dev/null
-        done <"$BATS_TEST_TMPDIR/bg.pids"
-    fi
     local id
     for id in $(timeout 10 ctr task ls -q 2>/dev/null); do
         timeout 10 ctr task kill -s KILL "$id" >/dev/null 2>&1 || true
     done
+    common_teardown
     if [[ -z ${BATS_TEST_COMPLETED:-} ]]; then
         echo "# containerd log (tail):" >&3
         tail -5 "$CTRD_LOG" | sed 's/^/#   /' >&3

@@ -15,11 +15,17 @@ dns_net() {
     assert_eq "$output" "bridge,portmap,firewall,tuning,dnsname" "plugin chain of $1"
 }
 
-@test "user network with DNS: two containers resolve and reach each other" {
-    dns_net dnet 10.89.20.0/24
+# two_on_dns_net SUBNET: network dnet with DNS, web server a and client b on it
+# (a_ip set)
+two_on_dns_net() {
+    dns_net dnet "$1"
     run_web a --network dnet
     pm run -d --name b --network dnet "$IMAGE" sleep 300 >/dev/null
     a_ip=$(ctr_ip a dnet)
+}
+
+@test "user network with DNS: two containers resolve and reach each other" {
+    two_on_dns_net 10.89.20.0/24
     b_ip=$(ctr_ip b dnet)
     assert_match "$a_ip" "10.89.20.*" "a's address"
     assert_match "$b_ip" "10.89.20.*" "b's address"
@@ -45,10 +51,7 @@ dns_net() {
 }
 
 @test "user network with DNS: a removed container's name is gone" {
-    dns_net dnet 10.89.21.0/24
-    run_web a --network dnet
-    pm run -d --name b --network dnet "$IMAGE" sleep 300 >/dev/null
-    a_ip=$(ctr_ip a dnet)
+    two_on_dns_net 10.89.21.0/24
     wait_until 10 "lookup b a | grep -q 'Address: $a_ip'"
     run pm rm -f -t 0 a
     assert_status 0
