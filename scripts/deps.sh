@@ -22,6 +22,9 @@ PACKAGES=(
   # bench/podman-run.sh): the client and its helpers, the image's contents
   # (busybox-static), rootless (uidmap, slirp4netns)
   podman crun conmon catatonit busybox-static uidmap slirp4netns
+  # CNI compatibility with real clients (tests/podman/*-cni, tests/containerd):
+  # containerd 1.6 (ctr run --cni; pulls in runc) and Debian's dnsname plugin
+  containerd golang-github-containernetworking-plugin-dnsname
 )
 
 missing=()

@@ -7,7 +7,14 @@
 #
 #   sandbox.sh [options] [--] CMD [ARGS...]
 #
-#   --backend berth|netavark   network backend (default: $BERTH_PODMAN_BACKEND or berth)
+#   --backend berth|netavark|cni
+#                              network backend (default: $BERTH_PODMAN_BACKEND or berth);
+#                              cni: Podman's CNI backend with the plugins of --cni-dir
+#   --cni-dir DIR|berth        the CNI plugin directory for --backend cni (default:
+#                              $BERTH_CNI_PLUGIN_DIR or berth): DIR as it is (the control:
+#                              /usr/lib/cni), or "berth": a directory built by
+#                              cni-plugin-dir.sh from --build (berth's plugins where the
+#                              build has them, Debian's for the other types)
 #   --dns berth|aardvark       DNS server under berth-net (default: $BERTH_PODMAN_DNS
 #                              or berth): berth-dns from the install, or Debian's
 #                              aardvark-dns next to the installed berth-net
@@ -17,6 +24,14 @@
 #   --keep                     keep the temp dir (for debugging)
 #   --tap                      CMD speaks TAP: a missing prerequisite (not root,
 #                              no podman) prints "1..0 # SKIP reason", exit 0
+#
+# With --backend cni nothing of berth is installed; Podman runs the CNI
+# plugins of the chosen directory (cni_plugin_dirs), with its conflists in a
+# private /etc/cni/net.d (bind-mounted over the machine's), its cache and
+# host-local's leases under /var/lib/cni (the private /var/lib) and dnsname's
+# files under /run. SBX_CNI_DIR names the directory, SBX_CNI_CONTROL is 1 for
+# Debian's /usr/lib/cni and 0 otherwise; a missing tool is then a failure
+# (exit 1), not a skip.
 #
 # CMD runs as root inside the sandbox netns with CONTAINERS_CONF and
 # CONTAINERS_STORAGE_CONF pointing at the sandbox's files; `podman` just works
@@ -153,6 +168,12 @@ inner() {
         mount --bind "$T/etc-containers" /etc/containers
     fi
 
+    # Podman's CNI backend: a private conflist directory
+    if [[ $BACKEND == cni ]]; then
+        mkdir -p "$T/cni-net.d"
+        mount --bind "$T/cni-net.d" /etc/cni/net.d
+    fi
+
     # berth's install overlaid on its prefix
     if [[ $BACKEND == berth ]]; then
         local prefix
@@ -200,6 +221,9 @@ inner() {
     export SBX_DIR=$T SBX_BACKEND=$BACKEND SBX_DNS=$DNS SBX_IMAGE=$IMAGE
     export SBX_OUT_IP4=$OUT_IP4 SBX_HOST_IP4=$HOST_IP4 SBX_OUT_IP6=$OUT_IP6 SBX_HOST_IP6=$HOST_IP6
     export SBX_HELPERS=$(cat "$T/helpers-dir")
+    if [[ $BACKEND == cni ]]; then
+        export SBX_CNI_DIR=$CNI_DIR SBX_CNI_CONTROL=$CNI_CONTROL
+    fi
     unset XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS
     export DBUS_SYSTEM_BUS_ADDRESS=
     cp "$T/storage.conf" /etc/containers/storage.conf 2>/dev/null || true
@@ -244,6 +268,7 @@ outer() {
     BACKEND=${BERTH_PODMAN_BACKEND:-berth}
     DNS=${BERTH_PODMAN_DNS:-berth}
     BUILD=${BERTH_BUILD:-$REPO/build}
+    CNI_DIR=${BERTH_CNI_PLUGIN_DIR:-berth}
     local limit=900 tap=0
     keep=0
     while (($#)); do
@@ -251,18 +276,25 @@ outer() {
             --backend) BACKEND=$2; shift 2 ;;
             --dns) DNS=$2; shift 2 ;;
             --build) BUILD=$2; shift 2 ;;
+            --cni-dir) CNI_DIR=$2; shift 2 ;;
             --timeout) limit=$2; shift 2 ;;
             --keep) keep=1; shift ;;
             --tap) tap=1; shift ;;
             --) shift; break ;;
-            -*) echo "usage: sandbox.sh [--backend berth|netavark] [--dns berth|aardvark] [--build DIR] [--timeout SEC] [--] CMD..." >&2; exit 2 ;;
+            -*) echo "usage: sandbox.sh [--backend berth|netavark|cni] [--cni-dir DIR|berth] [--dns berth|aardvark] [--build DIR] [--timeout SEC] [--] CMD..." >&2; exit 2 ;;
             *) break ;;
         esac
     done
     (($#)) || set -- bash
-    [[ $BACKEND == berth || $BACKEND == netavark ]] || { log "bad backend $BACKEND"; exit 2; }
+    [[ $BACKEND == berth || $BACKEND == netavark || $BACKEND == cni ]] ||
+        { log "bad backend $BACKEND"; exit 2; }
     [[ $DNS == berth || $DNS == aardvark ]] || { log "bad dns $DNS"; exit 2; }
     skip_all() {
+        if [[ $BACKEND == cni ]]; then
+            log "missing prerequisite: $*"
+            if ((tap)); then echo "1..1"; echo "not ok 1 sandbox: $*"; fi
+            exit 1
+        fi
         log "skipped: $*"
         if ((tap)); then echo "1..0 # SKIP $*"; exit 0; fi
         exit 77
@@ -275,6 +307,11 @@ outer() {
     [[ -x /bin/busybox ]] || skip_all "missing busybox-static (scripts/deps.sh)"
     if [[ $BACKEND == netavark && ! -x /usr/lib/podman/netavark ]]; then
         skip_all "Debian's netavark is not installed (control)"
+    fi
+    if [[ $BACKEND == cni ]]; then
+        [[ -d /etc/cni/net.d ]] || skip_all "no /etc/cni/net.d to mount over (podman)"
+        [[ -x /usr/lib/cni/bridge ]] || skip_all "missing containernetworking-plugins (scripts/deps.sh)"
+        [[ $CNI_DIR == berth || -d $CNI_DIR ]] || skip_all "no CNI plugin directory $CNI_DIR"
     fi
 
     T=$(mktemp -d /tmp/berth-podman.XXXXXX)
@@ -298,7 +335,20 @@ outer() {
 
     # berth's install
     local helpers
-    if [[ $BACKEND == berth ]]; then
+    CNI_CONTROL=0
+    if [[ $BACKEND == cni ]]; then
+        if [[ $CNI_DIR == berth ]]; then
+            "$HERE/cni-plugin-dir.sh" "$BUILD" "$T/cni-bin" || exit 1
+            CNI_DIR=$T/cni-bin
+        else
+            CNI_DIR=$(readlink -f "$CNI_DIR")
+        fi
+        [[ $CNI_DIR == /usr/lib/cni ]] && CNI_CONTROL=1
+        log "CNI plugins from $CNI_DIR"
+        export CNI_DIR CNI_CONTROL
+        helpers="\"/usr/lib/podman\""
+        echo /usr/lib/podman >"$T/helpers-dir"
+    elif [[ $BACKEND == berth ]]; then
         [[ -f $BUILD/build.ninja ]] || { log "no build in $BUILD"; exit 1; }
         local prefix libexecdir
         prefix=$(meson introspect --buildoptions "$BUILD" |
@@ -351,9 +401,19 @@ volume_path = "$T/volumes"
 num_locks = 256
 
 [network]
+EOF
+    if [[ $BACKEND == cni ]]; then
+        cat >>"$T/containers.conf" <<EOF
+network_backend = "cni"
+cni_plugin_dirs = ["$CNI_DIR"]
+network_config_dir = "/etc/cni/net.d"
+EOF
+    else
+        cat >>"$T/containers.conf" <<EOF
 network_backend = "netavark"
 network_config_dir = "$T/networks"
 EOF
+    fi
     cat >"$T/storage.conf" <<EOF
 [storage]
 driver = "vfs"
