@@ -47,9 +47,10 @@ fi
 REQUIRED_TESTS=(
     integration/{netlink-live,nft-live,undo-live,conntrack-live}
     integration/{errors,bridge,rollback,macvlan,parallel,configs,ports,failures,kill,configdirs}
-    integration/{ipam-hostlocal,cni,cni-dnsname}
+    integration/{ipam-hostlocal,cni,cni-dnsname,containerd-cni,containerd-cni-control}
     integration/{dns-netavark,dns-netavark-berth-dns,dns-netavark-control-berth-dns,dns-server}
     podman/podman-{basic,dns,networks,lifecycle,rootless}{,-control} podman/podman-dns-aardvark
+    podman/podman-cni-{basic,dns,lifecycle}{,-control}
 )
 # A skip whose reason says a prerequisite is missing (a tool, root) is a
 # failure here: CI has them all.
