@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Bridge port settings and the promiscuous flag over netlink (what the CNI
+ * bridge plugin's hairpinMode, portIsolation and promiscMode need).
+ */
+#pragma once
+
+#include "netlink/netlink.h"
+
+#include <stdbool.h>
+
+/*
+ * Set the bridge-port flags of port ifindex (a link enslaved to a bridge):
+ * hairpin (IFLA_BRPORT_MODE) and isolated (IFLA_BRPORT_ISOLATED), each
+ * 1 = on, 0 = off, -1 = left alone. One RTM_SETLINK (AF_BRIDGE,
+ * IFLA_PROTINFO). -EINVAL when both are -1 or ifindex <= 0.
+ */
+int berth_bridge_port_set_flags(struct berth_netns *ns, int ifindex, int hairpin, int isolated);
+/* Read them back: *ret_hairpin, *ret_isolated 0/1 (-ENODATA when ifindex is no bridge port). */
+int berth_bridge_port_get_flags(struct berth_netns *ns, int ifindex, int *ret_hairpin,
+				int *ret_isolated);
+/* IFF_PROMISC on or off (RTM_SETLINK ifi_change = IFF_PROMISC). */
+int berth_link_set_promisc(struct berth_netns *ns, int ifindex, bool on);
