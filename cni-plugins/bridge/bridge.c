@@ -395,20 +395,17 @@ static const struct cni_ipconfig *gw_of(const struct cni_result *res, int family
 	return NULL;
 }
 
-static int do_add(struct cni_request *req, const struct br_conf *c, struct berth_undo *u,
-		  struct cni_result **io_res, struct cni_error **reterr)
+/* host and ctr outlive the undo log (its entries borrow them). */
+static int do_add(struct cni_request *req, const struct br_conf *c, struct berth_netns *host,
+		  struct berth_netns *ctr, struct berth_undo *u, struct cni_result **io_res,
+		  struct cni_error **reterr)
 {
-	_cleanup_netns_ struct berth_netns *host = NULL, *ctr = NULL;
 	struct berth_link_info br, hv, cv;
 	char hname[BERTH_IFNAMSIZ], mac[3][18];
 	struct berth_error *e = NULL;
 	bool created = false;
 	int r;
 
-	if ((r = berth_netns_open_current(&host)) < 0)
-		return kernel(reterr, r, "failed to open the host namespace", "self");
-	if ((r = cni_netns_open(req->netns, &ctr, reterr)) < 0)
-		return r;
 	if (berth_link_get(ctr, req->ifname, &cv) == 0)
 		return cni_error_set(reterr, EEXIST, CNI_ERR_BERTH_KERNEL,
 				     "container interface already exists",
@@ -610,6 +607,8 @@ static int br_add(struct cni_request *req, struct cni_result **ret_result,
 		  struct cni_error **reterr)
 {
 	struct br_conf c = {0};
+	/* Declared before the undo log: freed after it. */
+	_cleanup_netns_ struct berth_netns *host = NULL, *ctr = NULL;
 	_cleanup_(berth_undo_freep) struct berth_undo *u = NULL;
 	_cleanup_cni_result_ struct cni_result *res = NULL;
 	_cleanup_close_ int lock = -1;
@@ -630,6 +629,10 @@ static int br_add(struct cni_request *req, struct cni_result **ret_result,
 			return r;
 		}
 	}
+	if ((r = berth_netns_open_current(&host)) < 0)
+		return kernel(reterr, r, "failed to open the host namespace", "self");
+	if ((r = cni_netns_open(req->netns, &ctr, reterr)) < 0)
+		return r;
 	if ((r = lock_host(&lock, reterr)) < 0)
 		return r;
 	if ((r = berth_undo_new(&u)) < 0)
@@ -664,7 +667,7 @@ static int br_add(struct cni_request *req, struct cni_result **ret_result,
 		tmp->dns = d;
 	}
 
-	r = do_add(req, &c, u, &res, reterr);
+	r = do_add(req, &c, host, ctr, u, &res, reterr);
 	if (r < 0)
 		goto fail;
 	*ret_result = TAKE_PTR(res);

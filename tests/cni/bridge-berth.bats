@@ -1,0 +1,226 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# berth-only behaviour of bridge + host-local: 1.1.0, GC of stale leases and
+# state records, DEL after the namespace is gone, CHECK after breaking things,
+# rollback of a failed ADD (a failing IPAM delegate; a failure after IPAM
+# allocated), validation, and a berth-net container beside a CNI container.
+
+bats_require_minimum_version 1.5.0
+
+load bridge-helpers
+
+setup() { br_world_create; }
+teardown() { world_destroy; }
+
+record_of() { echo "$BERTH_RUN_DIR/state/cni/bridge-$1-eth0.json"; }
+
+@test "1.1.0: ADD result, CHECK, DEL; the state record and the firewall elements" {
+    conf=$(br_conflist v110 1.1.0 berth)
+    _ns_add c1
+    brcni_ok berth ADD "$conf" c1
+    jq -e '.cniVersion == "1.1.0" and (.interfaces | length) == 3 and
+           .interfaces[0].name == "cbr0" and (.interfaces[1].name | startswith("veth")) and
+           .interfaces[2].sandbox != null and .ips[0].interface == 2 and
+           .ips[0].address == "10.77.0.2/24" and .ips[0].gateway == "10.77.0.1"' <<<"$output"
+    jq -e '.owner == "cni" and .name == "cnibr" and .pending == false and
+           .networks[0].bridge == "cbr0" and .networks[0].subnets == ["10.77.0.0/24"]' \
+        "$(record_of c1)"
+    assert_eq "$(nat4_elems)" '[{"prefix":{"addr":"10.77.0.0","len":24}}]' "nat4"
+    ipn host -4 addr show dev cbr0 | grep -q "inet $CNI_GW/24"
+    assert_eq "$(sysctl_of host net.ipv4.ip_forward)" "1" "ip_forward"
+    brcni_ok berth CHECK "$conf" c1
+    brcni_ok berth DEL "$conf" c1
+    [[ ! -e $(record_of c1) ]]
+    assert_eq "$(nat4_elems)" '[]' "nat4 after the last port left"
+    # DEL again: idempotent
+    brcni_ok berth DEL "$conf" c1
+    brcni_ok berth DEL "$conf" ""
+}
+
+@test "hairpinMode, portIsolation, promiscMode, mtu and the MAC are applied" {
+    conf=$(br_conflist opts 1.0.0 berth '{"hairpinMode": true, "portIsolation": true, "mtu": 1400}')
+    _ns_add c1
+    brcni_ok berth ADD "$conf" c1 c1 --args "IgnoreUnknown=1;MAC=c2:11:22:33:44:55"
+    veth=$(jq -r '.interfaces[1].name' <<<"$output")
+    ipn host -d -j link show dev "$veth" | jq -e '.[0].linkinfo.info_slave_data |
+        .hairpin == true and .isolated == true'
+    assert_eq "$(ipn c1 -j link show dev eth0 | jq -r '.[0].address')" "c2:11:22:33:44:55" "MAC"
+    assert_eq "$(ipn c1 -j link show dev eth0 | jq -r '.[0].mtu')" "1400" "container MTU"
+    assert_eq "$(ipn host -j link show dev "$veth" | jq -r '.[0].mtu')" "1400" "host veth MTU"
+    brcni_ok berth DEL "$conf" c1
+
+    conf=$(br_conflist promisc 1.0.0 berth '{"promiscMode": true, "bridge": "cbr1"}')
+    brcni_ok berth ADD "$conf" c1
+    ipn host -j link show dev cbr1 | jq -e '.[0].flags | index("PROMISC") != null'
+    brcni_ok berth DEL "$conf" c1
+}
+
+@test "invalid fields are refused with code 7 (or 2) naming the field, before any change" {
+    _ns_add c1
+    snapshot host >"$WORLD/before"
+    for extra in '{"mtu": "x"}' '{"mtu": 20}' '{"vlan": 5000}' '{"bridge": "a-name-much-too-long"}' \
+        '{"hairpinMode": true, "promiscMode": true}' '{"isGateway": "yes"}' \
+        '{"ipam": {"type": "../x"}}' '{"disableContainerInterface": true}'; do
+        conf=$(br_conflist bad 1.0.0 berth "$extra")
+        brcni berth ADD "$conf" c1
+        cni_fails 7
+        key=$(jq -r 'keys[0]' <<<"$extra")
+        [[ $key == ipam ]] && key=ipam.type
+        jq -e --arg k "$key" '(.msg + " " + (.details // "")) | contains($k)' <<<"$output" >/dev/null ||
+            { echo "error does not name $key: $output" >&2; false; }
+    done
+    conf=$(br_conflist bad 1.0.0 berth '{"macspoofchk": true}')
+    brcni berth ADD "$conf" c1
+    cni_fails 2
+    conf=$(br_conflist bad 1.0.0 berth '{}' '{"ranges": [[{"subnet": "10.9.0.0/31"}]]}')
+    brcni berth ADD "$conf" c1
+    cni_fails 7
+    assert_same_snapshot "$WORLD/before" host
+}
+
+@test "GC (1.1.0) removes the leases and records of attachments not in the valid list" {
+    conf=$(br_conflist gc 1.1.0 berth)
+    _ns_add c1
+    _ns_add c2
+    brcni_ok berth ADD "$conf" c1
+    brcni_ok berth ADD "$conf" c2
+    # c2 vanishes without a DEL (its netns and veth are gone)
+    ip netns del "$(ns_of c2)"
+    # a stale lease written by someone else
+    printf 'stale\r\neth0' >"$WORLD/ipam-berth/cnibr/10.77.0.99"
+    brcni_ok berth GC "$conf" "" gc --valid c1/eth0
+    assert_eq "$(leases berth | grep -v last_reserved | cut -f1)" "10.77.0.2" "leases after GC"
+    [[ -e $(record_of c1) && ! -e $(record_of c2) ]]
+    # c1 still has the bridge: the network's elements stay
+    assert_eq "$(nat4_elems)" '[{"prefix":{"addr":"10.77.0.0","len":24}}]' "nat4 after GC"
+    brcni_ok berth DEL "$conf" c1
+    brcni_ok berth GC "$conf" "" gc
+    assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "no lease"
+}
+
+@test "DEL with the namespace gone releases the lease, the record and the firewall elements" {
+    conf=$(br_conflist gone 1.0.0 berth)
+    _ns_add c1
+    brcni_ok berth ADD "$conf" c1
+    veth=$(jq -r '.interfaces[1].name' <<<"$output")
+    ip netns del "$(ns_of c1)"
+    brcni_ok berth DEL "$conf" "" c1
+    assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "leases"
+    [[ ! -e $(record_of c1) ]]
+    ! link_exists host "$veth"
+    assert_eq "$(nat4_elems)" '[]' "nat4"
+    link_exists host cbr0 # the bridge stays, as the reference
+}
+
+@test "CHECK fails when what ADD made is gone or changed" {
+    conf=$(br_conflist check 1.0.0 berth)
+    _ns_add c1
+    brcni_ok berth ADD "$conf" c1
+    veth=$(jq -r '.interfaces[1].name' <<<"$output")
+    brcni_ok berth CHECK "$conf" c1
+
+    ipn c1 addr del 10.77.0.2/24 dev eth0
+    brcni berth CHECK "$conf" c1
+    cni_fails 103
+    jq -e '.details | contains("10.77.0.2/24")' <<<"$output"
+    ipn c1 addr add 10.77.0.2/24 dev eth0
+    brcni_ok berth CHECK "$conf" c1
+
+    ipn host link set "$veth" nomaster
+    brcni berth CHECK "$conf" c1
+    cni_fails 103
+    jq -e '.details | contains("not on the bridge")' <<<"$output"
+    ipn host link set "$veth" master cbr0
+
+    rm "$WORLD/ipam-berth/cnibr/10.77.0.2"
+    brcni berth CHECK "$conf" c1
+    cni_fails 103
+    printf 'c1\r\neth0' >"$WORLD/ipam-berth/cnibr/10.77.0.2"
+
+    ipn c1 link del eth0
+    brcni berth CHECK "$conf" c1
+    cni_fails 103
+    brcni_ok berth DEL "$conf" c1
+}
+
+@test "a failing IPAM delegate rolls everything back" {
+    mkdir -p "$WORLD/plugins"
+    cat >"$WORLD/plugins/failipam" <<'SH'
+#!/bin/sh
+# allocates through berth's host-local, then fails (ADD only)
+out=$("$BERTH_CNI_DIR/host-local")
+rc=$?
+[ "$CNI_COMMAND" = ADD ] || { printf '%s' "$out"; exit $rc; }
+printf '{"code":11,"msg":"injected failure","details":"failipam"}'
+exit 1
+SH
+    chmod +x "$WORLD/plugins/failipam"
+    export BERTH_CNI_DIR
+    conf=$(br_conflist failipam 1.0.0 berth '{}' '{"type": "failipam"}')
+    _ns_add c1
+    snapshot host >"$WORLD/before-host"
+    snapshot c1 >"$WORLD/before-c1"
+    EXTRA_PLUGIN_DIR=$WORLD/plugins brcni berth ADD "$conf" c1
+    cni_fails 11
+    jq -e '.msg == "injected failure"' <<<"$output"
+    assert_same_snapshot "$WORLD/before-host" host
+    assert_same_snapshot "$WORLD/before-c1" c1
+    assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "lease released"
+    [[ ! -e $(record_of c1) ]]
+
+    # a delegate that is not in CNI_PATH
+    conf=$(br_conflist noipam 1.0.0 berth '{}' '{"type": "no-such-ipam"}')
+    brcni berth ADD "$conf" c1
+    cni_fails 7
+    assert_same_snapshot "$WORLD/before-host" host
+}
+
+@test "a failure after IPAM allocated rolls back everything, IPAM included" {
+    conf=$(br_conflist badroute 1.0.0 berth '{}' \
+        '{"routes": [{"dst": "0.0.0.0/0"}, {"dst": "192.0.2.0/24", "gw": "198.51.100.1"}]}')
+    _ns_add c1
+    snapshot host >"$WORLD/before-host"
+    snapshot c1 >"$WORLD/before-c1"
+    brcni berth ADD "$conf" c1
+    cni_fails
+    jq -e '.details | contains("192.0.2.0/24")' <<<"$output"
+    assert_same_snapshot "$WORLD/before-host" host
+    assert_same_snapshot "$WORLD/before-c1" c1
+    assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "lease released"
+    [[ ! -e $(record_of c1) ]]
+    # a good ADD afterwards works (round robin continues after last_reserved_ip, as upstream)
+    conf=$(br_conflist good 1.0.0 berth)
+    brcni_ok berth ADD "$conf" c1
+    assert_eq "$(jq -r '.ips[0].address' <<<"$output")" "10.77.0.3/24" "next address"
+    assert_ping c1 "$CNI_GW"
+    brcni_ok berth DEL "$conf" c1
+}
+
+@test "a berth-net container and a CNI bridge container on one host" {
+    start_peer_echo
+    net_new bn podman9 10.89.5.0/24
+    ctr_new c3
+    ctr_join c3 bn eth0 10.89.5.2
+    setup_ok c3
+    conf=$(br_conflist mixed 1.0.0 berth)
+    _ns_add c1
+    brcni_ok berth ADD "$conf" c1
+    assert_eq "$(peer_seen c1 "$OUT_IP4")" "$HOST_IP4" "CNI container masqueraded"
+    assert_eq "$(peer_seen c3 "$OUT_IP4")" "$HOST_IP4" "berth-net container masqueraded"
+    jq -e 'length == 2' <<<"$(nat4_elems)"
+
+    # the CNI container leaves: berth-net's elements and addresses stay
+    brcni_ok berth DEL "$conf" c1
+    assert_eq "$(nat4_elems)" '[{"prefix":{"addr":"10.89.5.0","len":24}}]' "nat4 after CNI DEL"
+    ipn host -4 addr show dev podman9 | grep -q "inet 10.89.5.1/24"
+    assert_eq "$(peer_seen c3 "$OUT_IP4")" "$HOST_IP4" "berth-net container still masqueraded"
+
+    # back, and berth-net's container leaves: the CNI elements stay
+    brcni_ok berth ADD "$conf" c1
+    teardown_ok c3
+    assert_eq "$(nat4_elems)" '[{"prefix":{"addr":"10.77.0.0","len":24}}]' "nat4 after berth-net teardown"
+    ipn host -4 addr show dev cbr0 | grep -q "inet $CNI_GW/24"
+    assert_eq "$(peer_seen c1 "$OUT_IP4")" "$HOST_IP4" "CNI container still masqueraded"
+    brcni_ok berth DEL "$conf" c1
+}
