@@ -16,8 +16,5 @@
  * IFLA_PROTINFO). -EINVAL when both are -1 or ifindex <= 0.
  */
 int berth_bridge_port_set_flags(struct berth_netns *ns, int ifindex, int hairpin, int isolated);
-/* Read them back: *ret_hairpin, *ret_isolated 0/1 (-ENODATA when ifindex is no bridge port). */
-int berth_bridge_port_get_flags(struct berth_netns *ns, int ifindex, int *ret_hairpin,
-				int *ret_isolated);
 /* IFF_PROMISC on or off (RTM_SETLINK ifi_change = IFF_PROMISC). */
 int berth_link_set_promisc(struct berth_netns *ns, int ifindex, bool on);

@@ -224,3 +224,42 @@ SH
     assert_eq "$(peer_seen c1 "$OUT_IP4")" "$HOST_IP4" "CNI container still masqueraded"
     brcni_ok berth DEL "$conf" c1
 }
+
+@test "dual stack: a v4 and a v6 range set, ping over v4 and v6, masquerade for both" {
+    ipam='{"ranges": [[{"subnet": "10.77.0.0/24"}], [{"subnet": "fd77::/64"}]],
+           "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}]}'
+    conf=$(br_conflist dual 1.0.0 berth '{}' "$ipam")
+    _ns_add c1
+    _ns_add c2
+    brcni_ok berth ADD "$conf" c1
+    jq -e '[.ips[].address] == ["10.77.0.2/24", "fd77::2/64"] and
+           [.ips[].gateway] == ["10.77.0.1", "fd77::1"]' <<<"$output"
+    brcni_ok berth ADD "$conf" c2
+    ipn host -6 addr show dev cbr0 | grep -q "inet6 fd77::1/64"
+    assert_eq "$(sysctl_of host net.ipv6.conf.all.forwarding)" "1" "v6 forwarding"
+    assert_ping c1 fd77::3
+    assert_ping c1 10.77.0.3
+    assert_ping c1 "$OUT_IP6"
+    assert_ping c1 "$OUT_IP4"
+    inns host nft -j list set inet berth nat6 | jq -e '[.nftables[].set.elem // empty] | flatten |
+        . == [{"prefix": {"addr": "fd77::", "len": 64}}]'
+    brcni_ok berth DEL "$conf" c1
+    brcni_ok berth DEL "$conf" c2
+}
+
+@test "vlan: bridge VLAN filtering (skipped where the kernel lacks it); a failed ADD rolls back" {
+    conf=$(br_conflist vlan 1.0.0 berth '{"vlan": 10}')
+    _ns_add c1
+    snapshot host >"$WORLD/before-host"
+    brcni berth ADD "$conf" c1
+    if [[ $status -ne 0 ]]; then
+        cni_fails 101
+        assert_same_snapshot "$WORLD/before-host" host
+        assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "lease released"
+        skip "kernel without bridge VLAN filtering: $(jq -r .details <<<"$output")"
+    fi
+    veth=$(jq -r '.interfaces[1].name' <<<"$output")
+    ipn host -d -j link show dev cbr0 | jq -e '.[0].linkinfo.info_data.vlan_filtering == 1'
+    bridge -n "$(ns_of host)" -j vlan show dev "$veth" | jq -e '.[0].vlans[] | select(.vlan == 10)'
+    brcni_ok berth DEL "$conf" c1
+}
