@@ -85,8 +85,10 @@ record_of() { echo "$BERTH_RUN_DIR/state/cni/bridge-$1-eth0.json"; }
     _ns_add c2
     brcni_ok berth ADD "$conf" c1
     brcni_ok berth ADD "$conf" c2
-    # c2 vanishes without a DEL (its netns and veth are gone)
+    # c2 vanishes without a DEL (its netns and veth are gone) and the runtime
+    # forgot it (no cached result: the runner synthesises no DEL, GC must do it)
     ip netns del "$(ns_of c2)"
+    rm "$WORLD/cache-berth/results/cnibr-c2-eth0"
     # a stale lease written by someone else
     printf 'stale\r\neth0' >"$WORLD/ipam-berth/cnibr/10.77.0.99"
     brcni_ok berth GC "$conf" "" gc --valid c1/eth0
@@ -94,9 +96,14 @@ record_of() { echo "$BERTH_RUN_DIR/state/cni/bridge-$1-eth0.json"; }
     [[ -e $(record_of c1) && ! -e $(record_of c2) ]]
     # c1 still has the bridge: the network's elements stay
     assert_eq "$(nat4_elems)" '[{"prefix":{"addr":"10.77.0.0","len":24}}]' "nat4 after GC"
-    brcni_ok berth DEL "$conf" c1
+    # c1 vanishes too: GC removes its record and, the bridge having no port left, the elements
+    ip netns del "$(ns_of c1)"
+    rm "$WORLD/cache-berth/results/cnibr-c1-eth0"
     brcni_ok berth GC "$conf" "" gc
     assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "no lease"
+    [[ ! -e $(record_of c1) ]]
+    assert_eq "$(nat4_elems)" '[]' "nat4 after the last GC"
+    brcni_ok berth STATUS "$conf" "" gc
 }
 
 @test "DEL with the namespace gone releases the lease, the record and the firewall elements" {
