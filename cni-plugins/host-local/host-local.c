@@ -351,6 +351,21 @@ static int store_open(const struct cni_request *req, const struct hl_conf *c,
 	return 0;
 }
 
+/* The config parsed and the store opened (DEL, CHECK, GC, STATUS). */
+static int conf_and_store(const struct cni_request *req, struct hl_conf **ret_c,
+			  struct berth_ipam_store **ret_s, struct cni_error **reterr)
+{
+	_cleanup_free_ struct hl_conf *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
+	if ((r = conf_parse(req, c, reterr)) < 0 || (r = store_open(req, c, ret_s, reterr)) < 0)
+		return r;
+	*ret_c = TAKE_PTR(c);
+	return 0;
+}
+
 static int hl_add(struct cni_request *req, struct cni_result **ret_result,
 		  struct cni_error **reterr)
 {
@@ -406,16 +421,12 @@ static int hl_add(struct cni_request *req, struct cni_result **ret_result,
 
 static int hl_del(struct cni_request *req, struct cni_error **reterr)
 {
-	_cleanup_free_ struct hl_conf *c = calloc(1, sizeof(*c));
+	_cleanup_free_ struct hl_conf *c = NULL;
 	_cleanup_(berth_ipam_store_freep) struct berth_ipam_store *s = NULL;
 	_cleanup_(berth_error_freep) struct berth_error *e = NULL;
 	int r;
 
-	if (!c)
-		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
-	if ((r = conf_parse(req, c, reterr)) < 0)
-		return r;
-	if ((r = store_open(req, c, &s, reterr)) < 0)
+	if ((r = conf_and_store(req, &c, &s, reterr)) < 0)
 		return r;
 	r = berth_ipam_release(s, req->container_id, req->ifname, &e);
 	if (r < 0)
@@ -425,16 +436,12 @@ static int hl_del(struct cni_request *req, struct cni_error **reterr)
 
 static int hl_check(struct cni_request *req, struct cni_error **reterr)
 {
-	_cleanup_free_ struct hl_conf *c = calloc(1, sizeof(*c));
+	_cleanup_free_ struct hl_conf *c = NULL;
 	_cleanup_(berth_ipam_store_freep) struct berth_ipam_store *s = NULL;
 	_cleanup_(berth_error_freep) struct berth_error *e = NULL;
 	int r;
 
-	if (!c)
-		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
-	if ((r = conf_parse(req, c, reterr)) < 0)
-		return r;
-	if ((r = store_open(req, c, &s, reterr)) < 0)
+	if ((r = conf_and_store(req, &c, &s, reterr)) < 0)
 		return r;
 	r = berth_ipam_find(s, req->container_id, req->ifname, &e);
 	if (r < 0)
@@ -449,17 +456,13 @@ static int hl_check(struct cni_request *req, struct cni_error **reterr)
 
 static int hl_gc(struct cni_request *req, struct cni_error **reterr)
 {
-	_cleanup_free_ struct hl_conf *c = calloc(1, sizeof(*c));
+	_cleanup_free_ struct hl_conf *c = NULL;
 	_cleanup_(berth_ipam_store_freep) struct berth_ipam_store *s = NULL;
 	_cleanup_(berth_error_freep) struct berth_error *e = NULL;
 	_cleanup_free_ struct berth_ipam_attachment *valid = NULL;
 	int r;
 
-	if (!c)
-		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
-	if ((r = conf_parse(req, c, reterr)) < 0)
-		return r;
-	if ((r = store_open(req, c, &s, reterr)) < 0)
+	if ((r = conf_and_store(req, &c, &s, reterr)) < 0)
 		return r;
 	if (req->n_valid_attachments > BERTH_IPAM_MAX_VALID)
 		return cni_error_set(reterr, E2BIG, CNI_ERR_INVALID_CONFIG,
@@ -482,20 +485,18 @@ static int hl_gc(struct cni_request *req, struct cni_error **reterr)
 
 static int hl_status(struct cni_request *req, struct cni_error **reterr)
 {
-	_cleanup_free_ struct hl_conf *c = calloc(1, sizeof(*c));
+	_cleanup_free_ struct hl_conf *c = NULL;
 	_cleanup_(berth_ipam_store_freep) struct berth_ipam_store *s = NULL;
-	int r;
+	int r = conf_and_store(req, &c, &s, reterr);
 
-	if (!c)
-		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
-	if ((r = conf_parse(req, c, reterr)) < 0)
+	if (r < 0) {
+		if (*reterr && (*reterr)->code != CNI_ERR_INVALID_CONFIG)
+			(*reterr)->code = CNI_ERR_NOT_AVAILABLE; /* the store, not the config */
 		return r;
-	if (store_open(req, c, &s, reterr) < 0 || access(berth_ipam_store_path(s), W_OK) < 0) {
-		(*reterr) ? (void)((*reterr)->code = CNI_ERR_NOT_AVAILABLE)
-			  : (void)cni_error_set(reterr, errno, CNI_ERR_NOT_AVAILABLE,
-						"lease store not writable", NULL);
-		return -EIO;
 	}
+	if (access(berth_ipam_store_path(s), W_OK) < 0)
+		return cni_error_set(reterr, errno, CNI_ERR_NOT_AVAILABLE,
+				     "lease store not writable", "%s", berth_ipam_store_path(s));
 	return 0;
 }
 

@@ -11,19 +11,30 @@
 #include <linux/rtnetlink.h>
 #include <string.h>
 
+/* RTM_SETLINK for ifindex in address family `family`. */
+static int setlink(int family, int ifindex, struct nl_msg **ret, struct ifinfomsg **ret_ifi)
+{
+	if (ifindex <= 0)
+		return -EINVAL;
+	int r = nlu_msg_new(RTM_SETLINK, 0, sizeof(**ret_ifi), ret, (void **)ret_ifi);
+	if (r < 0)
+		return r;
+	(*ret_ifi)->ifi_family = (unsigned char)family;
+	(*ret_ifi)->ifi_index = ifindex;
+	return 0;
+}
+
 int berth_bridge_port_set_flags(struct berth_netns *ns, int ifindex, int hairpin, int isolated)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
 	struct nlattr *pi;
 
-	if (ifindex <= 0 || (hairpin < 0 && isolated < 0))
+	if (hairpin < 0 && isolated < 0)
 		return -EINVAL;
-	int r = nlu_msg_new(RTM_SETLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
+	int r = setlink(AF_BRIDGE, ifindex, &msg, &ifi);
 	if (r < 0)
 		return r;
-	ifi->ifi_family = AF_BRIDGE;
-	ifi->ifi_index = ifindex;
 	pi = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED);
 	if (!pi)
 		return -ENOMEM;
@@ -40,13 +51,9 @@ int berth_link_set_promisc(struct berth_netns *ns, int ifindex, bool on)
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
 
-	if (ifindex <= 0)
-		return -EINVAL;
-	int r = nlu_msg_new(RTM_SETLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
+	int r = setlink(AF_UNSPEC, ifindex, &msg, &ifi);
 	if (r < 0)
 		return r;
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
 	ifi->ifi_flags = on ? IFF_PROMISC : 0;
 	ifi->ifi_change = IFF_PROMISC;
 	return nlu_transact(ns, msg, NULL, NULL);
