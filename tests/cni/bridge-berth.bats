@@ -270,3 +270,28 @@ SH
     bridge -n "$(ns_of host)" -j vlan show dev "$veth" | jq -e '.[0].vlans[] | select(.vlan == 10)'
     brcni_ok berth DEL "$conf" c1
 }
+
+@test "isDefaultGateway, enabledad, disableContainerInterface" {
+    # no routes from IPAM: isDefaultGateway adds the default route (and to the result)
+    conf=$(br_conflist defgw 1.0.0 berth '{"isDefaultGateway": true}' '{"routes": []}')
+    _ns_add c1
+    brcni_ok berth ADD "$conf" c1
+    jq -e '.routes == [{"dst": "0.0.0.0/0", "gw": "10.77.0.1"}]' <<<"$output"
+    ipn c1 route show default | grep -q "via $CNI_GW dev eth0"
+    assert_eq "$(sysctl_of c1 net.ipv6.conf.eth0.accept_dad)" "0" "accept_dad without enabledad"
+    brcni_ok berth DEL "$conf" c1
+
+    conf=$(br_conflist dad 1.0.0 berth '{"enabledad": true}')
+    brcni_ok berth ADD "$conf" c1
+    assert_eq "$(sysctl_of c1 net.ipv6.conf.eth0.accept_dad)" "1" "accept_dad with enabledad"
+    brcni_ok berth DEL "$conf" c1
+
+    # L2 only: no IPAM, the container end left down
+    jq '.plugins[0] |= (del(.ipam) + {disableContainerInterface: true, ipMasq: false})' \
+        "$(br_conflist l2 1.0.0 berth)" >"$WORLD/l2only.conflist"
+    brcni_ok berth ADD "$WORLD/l2only.conflist" c1
+    jq -e '(.ips // []) == [] and (.interfaces | length) == 3' <<<"$output"
+    ipn c1 -j link show dev eth0 | jq -e '.[0].flags | index("UP") == null'
+    brcni_ok berth DEL "$WORLD/l2only.conflist" c1
+    ! link_exists c1 eth0
+}
