@@ -5,6 +5,7 @@
 #include "basic/cleanup.h"
 #include "basic/log.h"
 #include "basic/time-util.h"
+#include "net/ipaddr.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -34,6 +35,16 @@ static int find_plugin(const char *cni_path, const char *type, char *buf, size_t
 		p = end + 1;
 	}
 	return -ENOENT;
+}
+
+/* DELEGATE_TIMEOUT_MS, or BERTH_CNI_DELEGATE_TIMEOUT_MS (100 .. 600000) for tests. */
+static int delegate_timeout_ms(void)
+{
+	const char *s = getenv("BERTH_CNI_DELEGATE_TIMEOUT_MS");
+	uint32_t v;
+	if (s && berth_parse_u32(s, &v) == 0 && v >= 100 && v <= 600000)
+		return (int)v;
+	return DELEGATE_TIMEOUT_MS;
 }
 
 static void child(const char *path, const char *type, const char *cmd, int in, int out)
@@ -84,7 +95,8 @@ int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_c
 	(void)fcntl(inp[1], F_SETFL, O_NONBLOCK);
 	(void)fcntl(outp[0], F_SETFL, O_NONBLOCK);
 
-	int64_t deadline = berth_now_ms() + DELEGATE_TIMEOUT_MS;
+	int timeout_ms = delegate_timeout_ms();
+	int64_t deadline = berth_now_ms() + timeout_ms;
 	bool timed_out = false;
 	if (req->stdin_len == 0) {
 		close(inp[1]);
@@ -156,7 +168,7 @@ int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_c
 	if (timed_out)
 		return cni_error_set(reterr, ETIMEDOUT, CNI_ERR_TRY_AGAIN, "IPAM plugin timed out",
 				     "%s %s: no answer within %d ms", type, cni_cmd_to_string(cmd),
-				     DELEGATE_TIMEOUT_MS);
+				     timeout_ms);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		json_error_t jerr;
 		json_auto_t *j = len ? json_loadb(out, len, 0, &jerr) : NULL;

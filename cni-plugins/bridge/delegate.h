@@ -3,8 +3,10 @@
  * Delegation to an IPAM plugin, as libcni's invoke package does it: the
  * plugin `type` is looked up in CNI_PATH and executed with the same stdin
  * bytes and environment, only CNI_COMMAND changed; its stderr passes
- * through. The child is reaped, killed after DELEGATE_TIMEOUT_MS, and at most
- * DELEGATE_MAX_OUTPUT bytes of its stdout are kept.
+ * through. The child is reaped, killed after DELEGATE_TIMEOUT_MS (tests may
+ * shorten it with BERTH_CNI_DELEGATE_TIMEOUT_MS), and at most
+ * DELEGATE_MAX_OUTPUT bytes of its stdout are kept (the rest is read and
+ * dropped, so the child never blocks on a full pipe).
  */
 #pragma once
 

@@ -295,3 +295,33 @@ SH
     brcni_ok berth DEL "$WORLD/l2only.conflist" c1
     ! link_exists c1 eth0
 }
+
+@test "a hanging IPAM delegate is killed after the timeout, a flooding one is bounded; both roll back" {
+    mkdir -p "$WORLD/plugins"
+    cat >"$WORLD/plugins/hangipam" <<'SH'
+#!/bin/sh
+[ "$CNI_COMMAND" = ADD ] && exec sleep 600
+exit 0
+SH
+    cat >"$WORLD/plugins/floodipam" <<'SH'
+#!/bin/sh
+[ "$CNI_COMMAND" = ADD ] && exec head -c 3000000 /dev/zero
+exit 0
+SH
+    chmod +x "$WORLD/plugins/hangipam" "$WORLD/plugins/floodipam"
+    _ns_add c1
+    snapshot host >"$WORLD/before-host"
+    conf=$(br_conflist hang 1.0.0 berth '{}' '{"type": "hangipam"}')
+    start=$(date +%s)
+    BERTH_CNI_DELEGATE_TIMEOUT_MS=1000 EXTRA_PLUGIN_DIR=$WORLD/plugins \
+        brcni berth ADD "$conf" c1 c1 --args "IgnoreUnknown=1"
+    cni_fails 11
+    (($(date +%s) - start < 20))
+    ! pgrep -f "sleep 600" >/dev/null || { pgrep -af "sleep 600" >&2; false; }
+    assert_same_snapshot "$WORLD/before-host" host
+
+    conf=$(br_conflist flood 1.0.0 berth '{}' '{"type": "floodipam"}')
+    EXTRA_PLUGIN_DIR=$WORLD/plugins brcni berth ADD "$conf" c1
+    cni_fails 6
+    assert_same_snapshot "$WORLD/before-host" host
+}
