@@ -216,6 +216,12 @@ SH
     assert_eq "$(peer_seen c1 "$OUT_IP4")" "$HOST_IP4" "CNI container masqueraded"
     assert_eq "$(peer_seen c3 "$OUT_IP4")" "$HOST_IP4" "berth-net container masqueraded"
     jq -e 'length == 2' <<<"$(nat4_elems)"
+    # berth-net's firewall-reload rebuilds both from the state records of every owner
+    inns host nft flush ruleset
+    net_exec firewall-reload
+    assert_ok
+    jq -e 'length == 2 and (map(.prefix.addr) | sort) == ["10.77.0.0", "10.89.5.0"]' <<<"$(nat4_elems)"
+    assert_eq "$(peer_seen c1 "$OUT_IP4")" "$HOST_IP4" "CNI container masqueraded after reload"
 
     # the CNI container leaves: berth-net's elements and addresses stay
     brcni_ok berth DEL "$conf" c1
