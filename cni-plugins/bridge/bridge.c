@@ -64,8 +64,8 @@ struct br_conf {
 	json_t *dns;	       /* replaces the IPAM result's dns */
 };
 
-#define invalid(reterr, fmt, ...)                                                              \
-	cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG, "invalid network config", fmt,      \
+#define invalid(reterr, fmt, ...)                                                                  \
+	cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG, "invalid network config", fmt,       \
 		      __VA_ARGS__)
 
 static int unsupported(struct cni_error **reterr, const char *field)
@@ -75,8 +75,7 @@ static int unsupported(struct cni_error **reterr, const char *field)
 			     "%s: not supported by berth's bridge plugin", field);
 }
 
-static int parse_mac(struct br_conf *c, const char *s, const char *field,
-		     struct cni_error **reterr)
+static int parse_mac(struct br_conf *c, const char *s, const char *field, struct cni_error **reterr)
 {
 	if (berth_mac_parse(s, c->mac) < 0)
 		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
@@ -157,8 +156,7 @@ static int conf_parse(const struct cni_request *req, struct br_conf *c, struct c
 			return invalid(reterr, "%s: not a plugin name", "ipam.type");
 	}
 	if (c->disable_ctr_if && c->ipam_type)
-		return invalid(reterr, "%s: cannot be used with IPAM",
-			       "disableContainerInterface");
+		return invalid(reterr, "%s: cannot be used with IPAM", "disableContainerInterface");
 	if ((r = cni_json_object(o, "", "dns", 16, &c->dns, reterr)) < 0)
 		return r;
 
@@ -198,8 +196,7 @@ static void record_id(const struct cni_request *req, char *buf, size_t size)
 
 static int kernel(struct cni_error **reterr, int r, const char *what, const char *name)
 {
-	return cni_error_set(reterr, r, CNI_ERR_BERTH_KERNEL, what, "'%s': %s", name,
-			     strerror(-r));
+	return cni_error_set(reterr, r, CNI_ERR_BERTH_KERNEL, what, "'%s': %s", name, strerror(-r));
 }
 
 static int from_berth(struct cni_error **reterr, struct berth_error *e, unsigned code,
@@ -234,11 +231,10 @@ static int bridge_gateway(struct berth_netns *host, struct berth_undo *u, int br
 		if (!berth_ipnet_overlaps(&have[i], gw))
 			continue;
 		if (!c->force_address)
-			return cni_error_set(reterr, EEXIST, CNI_ERR_BERTH_KERNEL,
-					     "bridge address conflict",
-					     "\"%s\" already has an IP address different from %s: %s",
-					     c->bridge, berth_ipnet_fmt(gw, a),
-					     berth_ipnet_fmt(&have[i], b));
+			return cni_error_set(
+			    reterr, EEXIST, CNI_ERR_BERTH_KERNEL, "bridge address conflict",
+			    "\"%s\" already has an IP address different from %s: %s", c->bridge,
+			    berth_ipnet_fmt(gw, a), berth_ipnet_fmt(&have[i], b));
 		int r = berth_addr_del(host, bridx, &have[i]);
 		if (r < 0 && r != -EADDRNOTAVAIL)
 			return kernel(reterr, r, "failed to remove the bridge's old address",
@@ -263,7 +259,8 @@ static int network_of(const struct cni_result *res, struct berth_ipnet *ret, siz
 		berth_ipnet_network(&res->ips[i].address, &net);
 		bool dup = false;
 		for (size_t j = 0; j < n && !dup; j++)
-			dup = ret[j].prefixlen == net.prefixlen && berth_ip_equal(&ret[j].ip, &net.ip);
+			dup = ret[j].prefixlen == net.prefixlen &&
+			      berth_ip_equal(&ret[j].ip, &net.ip);
 		if (!dup)
 			ret[n++] = net;
 	}
@@ -272,8 +269,7 @@ static int network_of(const struct cni_result *res, struct berth_ipnet *ret, siz
 
 /* ipMasq: the record (pending), the network's elements, the record (committed). */
 static int setup_masq(const struct cni_request *req, const struct br_conf *c,
-		      const struct cni_result *res, struct berth_undo *u,
-		      struct cni_error **reterr)
+		      const struct cni_result *res, struct berth_undo *u, struct cni_error **reterr)
 {
 	struct berth_record rec = {.owner = (char *)BR_RECORD_OWNER, .name = (char *)req->name};
 	struct berth_record_net rn = {0};
@@ -357,7 +353,8 @@ static int teardown_masq(const struct berth_record *rec, struct berth_netns *hos
 			continue;
 		berth_record_fw_network(rec, i, &fn);
 		if ((r = berth_fw_batch_new(NULL, &b)) < 0 ||
-		    (r = berth_fw_batch_del_network(b, &fn)) < 0 || (r = berth_fw_commit(b, &msg)) < 0)
+		    (r = berth_fw_batch_del_network(b, &fn)) < 0 ||
+		    (r = berth_fw_commit(b, &msg)) < 0)
 			return cni_error_set(reterr, -r, CNI_ERR_BERTH_KERNEL,
 					     "failed to remove firewall elements", "%s",
 					     msg ? msg : strerror(-r));
@@ -369,8 +366,8 @@ static int lock_host(int *ret_fd, struct cni_error **reterr)
 {
 	int fd = berth_lock_host(BERTH_LOCK_TIMEOUT_MS);
 	if (fd < 0)
-		return cni_error_set(reterr, fd, fd == -ETIMEDOUT ? CNI_ERR_TRY_AGAIN
-								 : CNI_ERR_BERTH_STATE,
+		return cni_error_set(reterr, fd,
+				     fd == -ETIMEDOUT ? CNI_ERR_TRY_AGAIN : CNI_ERR_BERTH_STATE,
 				     "failed to take berth's host lock", "%s", strerror(-fd));
 	*ret_fd = fd;
 	return 0;
@@ -518,8 +515,7 @@ static int do_add(struct cni_request *req, const struct br_conf *c, struct berth
 		}
 	}
 	struct berth_ipnet addrs[CNI_MAX_IPS];
-	_cleanup_free_ struct berth_route_spec *routes =
-	    calloc(res->n_routes + 1, sizeof(*routes));
+	_cleanup_free_ struct berth_route_spec *routes = calloc(res->n_routes + 1, sizeof(*routes));
 	if (!routes)
 		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
 	for (size_t i = 0; i < res->n_ips; i++)
@@ -732,7 +728,7 @@ static int br_del(struct cni_request *req, struct cni_error **reterr)
 	return 0;
 }
 
-#define mismatch(reterr, fmt, ...)                                                             \
+#define mismatch(reterr, fmt, ...)                                                                 \
 	cni_error_set(reterr, ENOENT, CNI_ERR_BERTH_CHECK, "CHECK failed", fmt, __VA_ARGS__)
 
 static int br_check(struct cni_request *req, struct cni_error **reterr)
@@ -809,8 +805,7 @@ static bool attachment_valid(const struct cni_request *req, const char *id)
 	for (size_t i = 0; i < req->n_valid_attachments; i++) {
 		char want[BERTH_RECORD_MAX_ID + 1];
 		snprintf(want, sizeof(want), BR_RECORD_PREFIX "%s-%s",
-			 req->valid_attachments[i].container_id,
-			 req->valid_attachments[i].ifname);
+			 req->valid_attachments[i].container_id, req->valid_attachments[i].ifname);
 		if (streq(want, id))
 			return true;
 	}

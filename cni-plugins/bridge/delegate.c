@@ -116,7 +116,8 @@ int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_c
 		if (n <= 0)
 			continue;
 		if (inp[1] >= 0 && (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-			ssize_t w = write(inp[1], req->stdin_data + written, req->stdin_len - written);
+			ssize_t w =
+			    write(inp[1], req->stdin_data + written, req->stdin_len - written);
 			if (w > 0)
 				written += (size_t)w;
 			if ((w < 0 && errno != EAGAIN && errno != EINTR) ||
@@ -181,8 +182,7 @@ int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_c
 					     json_is_string(det) ? ": " : "",
 					     json_is_string(det) ? json_string_value(det) : "");
 		return cni_error_set(reterr, EIO, CNI_ERR_BERTH_INTERNAL, "IPAM plugin failed",
-				     "%s %s: exit status %d%s%.200s", type,
-				     cni_cmd_to_string(cmd),
+				     "%s %s: exit status %d%s%.200s", type, cni_cmd_to_string(cmd),
 				     WIFEXITED(status) ? WEXITSTATUS(status) : -1, len ? ": " : "",
 				     out);
 	}

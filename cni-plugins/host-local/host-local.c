@@ -119,8 +119,8 @@ static int add_set(struct hl_conf *c, const json_t *arr, const char *where,
 				     BERTH_IPAM_MAX_SETS);
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
-				     "invalid network config", "%s: not a non-empty array of ranges",
-				     where);
+				     "invalid network config",
+				     "%s: not a non-empty array of ranges", where);
 	if (json_array_size(arr) > BERTH_IPAM_MAX_RANGES)
 		return cni_error_set(reterr, E2BIG, CNI_ERR_INVALID_CONFIG,
 				     "invalid network config", "%s: more than %d ranges", where,
@@ -465,10 +465,9 @@ static int hl_gc(struct cni_request *req, struct cni_error **reterr)
 	if ((r = conf_and_store(req, &c, &s, reterr)) < 0)
 		return r;
 	if (req->n_valid_attachments > BERTH_IPAM_MAX_VALID)
-		return cni_error_set(reterr, E2BIG, CNI_ERR_INVALID_CONFIG,
-				     "invalid network config",
-				     "cni.dev/valid-attachments: more than %d entries",
-				     BERTH_IPAM_MAX_VALID);
+		return cni_error_set(
+		    reterr, E2BIG, CNI_ERR_INVALID_CONFIG, "invalid network config",
+		    "cni.dev/valid-attachments: more than %d entries", BERTH_IPAM_MAX_VALID);
 	valid = calloc(req->n_valid_attachments + 1, sizeof(*valid));
 	if (!valid)
 		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);

@@ -28,8 +28,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct berth_netns *, berth_netns_free)
 static int ip_says(const char *name, const char *filter)
 {
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "ip -d -j link show dev %s | jq -e '.[0] | %s' >/dev/null",
-		 name, filter);
+	snprintf(cmd, sizeof(cmd), "ip -d -j link show dev %s | jq -e '.[0] | %s' >/dev/null", name,
+		 filter);
 	return system(cmd) == 0;
 }
 
@@ -75,8 +75,8 @@ static void test_promisc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_port_flags),
-		cmocka_unit_test(test_promisc),
+	    cmocka_unit_test(test_port_flags),
+	    cmocka_unit_test(test_promisc),
 	};
 
 	/* Never touch the caller's namespace: everything below runs in a new one. */
