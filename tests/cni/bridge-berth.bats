@@ -331,3 +331,28 @@ SH
     cni_fails 6
     assert_same_snapshot "$WORLD/before-host" host
 }
+
+@test "parallel ADDs and DELs of six containers (host-wide lock): distinct addresses, all reachable" {
+    conf=$(br_conflist par 1.0.0 berth)
+    local i pids=()
+    for i in 1 2 3 4 5 6; do _ns_add "p$i"; done
+    for i in 1 2 3 4 5 6; do
+        inns host timeout 60 "$CNI_RUN" --plugin-dir "$BERTH_CNI_DIR" --cache-dir "$WORLD/cache-par" \
+            ADD "$conf" "/run/netns/$(ns_of "p$i")" "p$i" eth0 >"$WORLD/par-$i.out" 2>"$WORLD/par-$i.err" &
+        pids+=($!)
+    done
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" || { cat "$WORLD/par-$((i + 1)).err" >&2; false; }; done
+    addrs=$(for i in 1 2 3 4 5 6; do jq -r '.ips[0].address' "$WORLD/par-$i.out"; done | sort -u)
+    assert_eq "$(wc -l <<<"$addrs")" "6" "distinct addresses"
+    for i in 2 3 4 5 6; do assert_ping p1 "$(addr_of "p$i")"; done
+    pids=()
+    for i in 1 2 3 4 5 6; do
+        inns host timeout 60 "$CNI_RUN" --plugin-dir "$BERTH_CNI_DIR" --cache-dir "$WORLD/cache-par" \
+            DEL "$conf" "/run/netns/$(ns_of "p$i")" "p$i" eth0 >/dev/null 2>"$WORLD/par-$i.err" &
+        pids+=($!)
+    done
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" || { cat "$WORLD/par-$((i + 1)).err" >&2; false; }; done
+    assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "leases"
+    assert_eq "$(ls "$BERTH_RUN_DIR/state/cni" | wc -l)" "0" "records"
+    assert_eq "$(nat4_elems)" '[]' "nat4"
+}
