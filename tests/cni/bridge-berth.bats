@@ -118,6 +118,17 @@ record_of() { echo "$BERTH_RUN_DIR/state/cni/bridge-$1-eth0.json"; }
     ! link_exists host "$veth"
     assert_eq "$(nat4_elems)" '[]' "nat4"
     link_exists host cbr0 # the bridge stays, as the reference
+
+    # the same with CNI_NETNS still naming the vanished namespace
+    _ns_add c2
+    brcni_ok berth ADD "$conf" c2
+    veth=$(jq -r '.interfaces[1].name' <<<"$output")
+    ip netns del "$(ns_of c2)"
+    brcni_ok berth DEL "$conf" c2
+    assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "leases"
+    [[ ! -e $(record_of c2) ]]
+    ! link_exists host "$veth"
+    assert_eq "$(nat4_elems)" '[]' "nat4"
 }
 
 @test "CHECK fails when what ADD made is gone or changed" {
@@ -355,4 +366,14 @@ SH
     assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "leases"
     assert_eq "$(ls "$BERTH_RUN_DIR/state/cni" | wc -l)" "0" "records"
     assert_eq "$(nat4_elems)" '[]' "nat4"
+}
+
+@test "0.2.0: the ip4 shape from bridge + host-local" {
+    conf=$(br_conflist v020 0.2.0 berth)
+    _ns_add c1
+    brcni_ok berth ADD "$conf" c1
+    jq -e '.cniVersion == "0.2.0" and .ip4.ip == "10.77.0.2/24" and .ip4.gateway == "10.77.0.1" and
+           .ip4.routes == [{"dst": "0.0.0.0/0"}] and .interfaces == null' <<<"$output"
+    assert_ping c1 "$CNI_GW"
+    brcni_ok berth DEL "$conf" c1
 }
