@@ -315,9 +315,10 @@ SH
 
 @test "a hanging IPAM delegate is killed after the timeout, a flooding one is bounded; both roll back" {
     mkdir -p "$WORLD/plugins"
-    cat >"$WORLD/plugins/hangipam" <<'SH'
+    cat >"$WORLD/plugins/hangipam" <<SH
 #!/bin/sh
-[ "$CNI_COMMAND" = ADD ] && exec sleep 600
+# exec keeps the pid: the one the plugin must kill
+[ "\$CNI_COMMAND" = ADD ] && echo \$\$ >"$WORLD/hang.pid" && exec sleep 600
 exit 0
 SH
     cat >"$WORLD/plugins/floodipam" <<'SH'
@@ -334,7 +335,8 @@ SH
         brcni berth ADD "$conf" c1 c1 --args "IgnoreUnknown=1"
     cni_fails 11
     (($(date +%s) - start < 20))
-    ! pgrep -f "sleep 600" >/dev/null || { pgrep -af "sleep 600" >&2; false; }
+    pid=$(cat "$WORLD/hang.pid")
+    ! kill -0 "$pid" 2>/dev/null || { ps -o pid,ppid,etimes,cmd -p "$pid" >&2; false; }
     assert_same_snapshot "$WORLD/before-host" host
 
     conf=$(br_conflist flood 1.0.0 berth '{}' '{"type": "floodipam"}')
