@@ -18,7 +18,7 @@
  * ipMasq: the network (bridge + the subnets of the container's addresses) is
  * added to berth's table (berth_fw_batch_add_network: masquerade to outside
  * the subnets, forwarding accepted) and described in a state record (owner
- * "cni", id "bridge-<containerID>-<ifname>", name = the network name) so that
+ * "cni", id "bridge-<containerID>:<ifname>", name = the network name) so that
  * berth-net's firewall-reload rebuilds it. The elements belong to the
  * bridge: they are removed when the bridge's last port leaves (DEL, GC).
  * The bridge itself is never deleted (as the reference).
@@ -181,17 +181,23 @@ static int conf_parse(const struct cni_request *req, struct br_conf *c, struct c
 }
 
 /* "veth" + 8 hex of FNV-1a(id NUL ifname). */
-static void host_veth_name(const struct cni_request *req, char buf[BERTH_IFNAMSIZ])
+static void veth_name_of(const char *id, const char *ifname, char buf[BERTH_IFNAMSIZ])
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	h = berth_fnv1a64(h, req->container_id, strlen(req->container_id) + 1);
-	h = berth_fnv1a64(h, req->ifname, strlen(req->ifname));
+	h = berth_fnv1a64(h, id, strlen(id) + 1);
+	h = berth_fnv1a64(h, ifname, strlen(ifname));
 	snprintf(buf, BERTH_IFNAMSIZ, "veth%08x", (unsigned)(h ^ (h >> 32)));
+}
+
+static void host_veth_name(const struct cni_request *req, char buf[BERTH_IFNAMSIZ])
+{
+	veth_name_of(req->container_id, req->ifname, buf);
 }
 
 static void record_id(const struct cni_request *req, char *buf, size_t size)
 {
-	snprintf(buf, size, BR_RECORD_PREFIX "%s-%s", req->container_id, req->ifname);
+	/* ':' is in neither a container id nor an interface name: the id splits back. */
+	snprintf(buf, size, BR_RECORD_PREFIX "%s:%s", req->container_id, req->ifname);
 }
 
 static int kernel(struct cni_error **reterr, int r, const char *what, const char *name)
@@ -804,7 +810,7 @@ static bool attachment_valid(const struct cni_request *req, const char *id)
 {
 	for (size_t i = 0; i < req->n_valid_attachments; i++) {
 		char want[BERTH_RECORD_MAX_ID + 1];
-		snprintf(want, sizeof(want), BR_RECORD_PREFIX "%s-%s",
+		snprintf(want, sizeof(want), BR_RECORD_PREFIX "%s:%s",
 			 req->valid_attachments[i].container_id, req->valid_attachments[i].ifname);
 		if (streq(want, id))
 			return true;
@@ -855,6 +861,22 @@ static int br_gc(struct cni_request *req, struct cni_error **reterr)
 	for (size_t i = 0; i < g.n; i++) {
 		_cleanup_(berth_record_freep) struct berth_record *rec = NULL;
 		_cleanup_cni_error_ struct cni_error *e = NULL;
+		/*
+		 * The stale attachment's host veth goes too: a namespace deleted a
+		 * moment ago may still hold it (netns cleanup is asynchronous),
+		 * which would keep the bridge "in use".
+		 */
+		char *sep = strrchr(g.stale[i], ':');
+		if (r >= 0 && sep) {
+			char vname[BERTH_IFNAMSIZ];
+			*sep = '\0';
+			veth_name_of(g.stale[i] + strlen(BR_RECORD_PREFIX), sep + 1, vname);
+			*sep = ':';
+			int k = berth_link_delete_by_name(host, vname);
+			if (k < 0 && k != -ENODEV)
+				log_warn("GC: %s: deleting '%s': %s", g.stale[i], vname,
+					 strerror(-k));
+		}
 		if (r >= 0 && berth_record_load(BR_RECORD_OWNER, g.stale[i], &rec) == 0 &&
 		    teardown_masq(rec, host, &e) < 0) {
 			log_warn("GC: %s: %s", g.stale[i], e && e->details ? e->details : "");

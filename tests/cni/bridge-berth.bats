@@ -13,7 +13,15 @@ load bridge-helpers
 setup() { br_world_create; }
 teardown() { world_destroy; }
 
-record_of() { echo "$BERTH_RUN_DIR/state/cni/bridge-$1-eth0.json"; }
+# record_of CTR: the file of CTR's state record (lib/state names files by id or by a hash of it)
+record_of() {
+    local f
+    for f in "$BERTH_RUN_DIR"/state/cni/*.json; do
+        [[ -e $f ]] && jq -e --arg id "bridge-$1:eth0" '.id == $id' "$f" >/dev/null &&
+            { echo "$f"; return 0; }
+    done
+    echo "$BERTH_RUN_DIR/state/cni/no-record-of-$1"
+}
 
 @test "1.1.0: ADD result, CHECK, DEL; the state record and the firewall elements" {
     conf=$(br_conflist v110 1.1.0 berth)
