@@ -387,3 +387,28 @@ SH
     assert_ping c1 "$CNI_GW"
     brcni_ok berth DEL "$conf" c1
 }
+
+@test "forceAddress: a different bridge address in the subnet is an error naming both, or replaced" {
+    # up, with a MAC of its own and no IPv6: the kernel's own changes (qdisc,
+    # a MAC taken from the ports, IPv6 routes added some time after the link
+    # comes up) stay out of the snapshot
+    ipn host link add cbr0 address 02:00:00:00:00:01 type bridge
+    inns host sysctl -qw net.ipv6.conf.cbr0.disable_ipv6=1
+    ipn host addr add 10.77.0.254/24 dev cbr0
+    ipn host link set cbr0 up
+    _ns_add c1
+    # the bridge's carrier (a route's "linkdown") follows its ports asynchronously
+    snapshot host | sed 's/ linkdown//' >"$WORLD/before-host"
+    conf=$(br_conflist noforce 1.0.0 berth)
+    brcni berth ADD "$conf" c1
+    cni_fails 101
+    jq -e '.details | contains("already has an IP address different from 10.77.0.1/24") and
+           contains("10.77.0.254/24")' <<<"$output"
+    diff -u "$WORLD/before-host" <(snapshot host | sed 's/ linkdown//')
+    conf=$(br_conflist force 1.0.0 berth '{"forceAddress": true}')
+    brcni_ok berth ADD "$conf" c1
+    ipn host -4 addr show dev cbr0 | grep -q "inet $CNI_GW/24"
+    ! ipn host -4 addr show dev cbr0 | grep -q "10.77.0.254"
+    assert_ping c1 "$CNI_GW"
+    brcni_ok berth DEL "$conf" c1
+}
