@@ -113,6 +113,13 @@ struct cni_error {
  */
 int cni_error_set(struct cni_error **reterr, int errnum, unsigned code, const char *msg,
 		  const char *details_fmt, ...) __attribute__((format(printf, 5, 6)));
+/*
+ * lib's error (may be NULL) as the CNI error object: msg, and the lib text
+ * (context chain and the root errno's text) as details. e stays the caller's.
+ */
+struct berth_error;
+int cni_error_from_berth(struct cni_error **reterr, const struct berth_error *e, unsigned code,
+			 const char *msg);
 /* Prefix "<ctx>: " to the error's msg; sets a generic internal error when none is set. */
 int cni_error_wrap(struct cni_error **reterr, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -5,6 +5,7 @@
 #include "cni.h"
 
 #include "basic/cleanup.h"
+#include "basic/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,14 @@ void cni_error_free(struct cni_error *e)
 	free(e->msg);
 	free(e->details);
 	free(e);
+}
+
+int cni_error_from_berth(struct cni_error **reterr, const struct berth_error *e, unsigned code,
+			 const char *msg)
+{
+	_cleanup_free_ char *text = e ? berth_error_text(e) : NULL;
+	return cni_error_set(reterr, e ? e->errnum : EIO, code, msg, "%s",
+			     text ? text : "unknown error");
 }
 
 int cni_error_set(struct cni_error **reterr, int errnum, unsigned code, const char *msg,
