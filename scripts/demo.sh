@@ -12,12 +12,12 @@
 #      |-- web (10.89.10.0/24, bridge podman1): c1 .2, c2 .3
 #      '-- db  (10.89.20.0/24, bridge podman2, internal): c2 .3, c3 .2
 #
-# Usage: sudo ./scripts/demo.sh     (BERTH_NET=path overrides the binary)
+# Usage, as root: ./scripts/demo.sh     (BERTH_NET=path overrides the binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ $(id -u) -ne 0 ]]; then
-    echo "demo.sh needs root (it creates network namespaces): sudo $0" >&2
+    echo "demo.sh needs root (it creates network namespaces): run it as root" >&2
     exit 1
 fi
 
