@@ -175,9 +175,12 @@ static void test_two_networks(void **state)
 		    (streq(names[0], "podman2") && streq(names[1], "podman1")));
 	berth_strv_free(names);
 
-	/* 4 portfwd + prerouting + output + 9 postrouting + 10 forward + one per isolated network */
+	/*
+	 * 4 portfwd + prerouting + output + 9 (+ 6 CNI) postrouting + 10 (+ 6 CNI) forward
+	 * + one per isolated network
+	 */
 	baseline_rules = count_rules();
-	assert_int_equal(baseline_rules, 4 + 1 + 1 + 9 + 10 + 2);
+	assert_int_equal(baseline_rules, 4 + 1 + 1 + 9 + 6 + 10 + 6 + 2);
 }
 
 static void test_idempotent(void **state)
@@ -299,7 +302,7 @@ static void test_ensure_restores_rules(void **state)
 	_cleanup_free_ char *ignored = NULL;
 
 	ignored = run("nft flush chain inet berth forward 2>&1");
-	assert_int_equal(count_rules(), baseline_rules - 1 - 10);
+	assert_int_equal(count_rules(), baseline_rules - 1 - 10 - 6);
 	commit_ok(true, false, NULL, 0);
 	assert_int_equal(count_rules(), baseline_rules - 1);
 }

@@ -82,9 +82,9 @@ static void test_ensure_table(void **state)
 	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
 	assert_int_equal(berth_fw_batch_size(b), 0);
 	assert_int_equal(berth_fw_batch_ensure_table(b), 0);
-	/* table + 13 sets + 5 x (chain, flush) + portfwd 4, prerouting 1, output 1,
-	 * postrouting 9, forward 10 rules */
-	assert_int_equal(berth_fw_batch_size(b), 1 + 13 + 10 + 4 + 1 + 1 + 9 + 10);
+	/* table + 13 sets + 10 CNI sets + 5 x (chain, flush) + portfwd 4, prerouting 1,
+	 * output 1, postrouting 9 + 6 CNI, forward 10 + 6 CNI rules */
+	assert_int_equal(berth_fw_batch_size(b), 1 + 13 + 10 + 10 + 4 + 1 + 1 + 9 + 6 + 10 + 6);
 	check_golden(b, "ensure-table.txt");
 }
 
