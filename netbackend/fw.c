@@ -137,18 +137,13 @@ int nv_fw_portmaps(const struct nv_options *o, struct berth_fw_portmap *ret, int
 
 void nv_fw_flush_udp(const struct berth_fw_portmap *pm, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (pm[i].protocol != IPPROTO_UDP)
-			continue;
-		int r = berth_conntrack_flush_dport(NULL, pm[i].host_ip.family, IPPROTO_UDP,
-						    pm[i].host_port,
-						    (uint16_t)(pm[i].host_port + pm[i].range - 1));
-		if (r < 0)
-			log_warn("failed to flush conntrack entries of udp port %u: %s, ignoring",
-				 pm[i].host_port, strerror(-r));
-		else if (r > 0)
-			log_debug("flushed %d conntrack entries of udp port %u", r, pm[i].host_port);
-	}
+	uint16_t port = 0;
+	int r = berth_fw_flush_udp(pm, n, &port);
+	if (r < 0)
+		log_warn("failed to flush conntrack entries of udp port %u: %s, ignoring", port,
+			 strerror(-r));
+	else if (r > 0)
+		log_debug("flushed %d conntrack entries of forwarded udp ports", r);
 }
 
 int nv_fw_conflict_error(const struct nv_options *o, size_t mapping, struct berth_error **reterr)

@@ -171,6 +171,15 @@ int berth_fw_batch_add_dns_redirect(struct berth_fw_batch *b, const struct berth
 int berth_fw_batch_del_dns_redirect(struct berth_fw_batch *b, const struct berth_ip *gateway,
 				    uint16_t port);
 /*
+ * After adding UDP forwards: delete the conntrack entries whose original
+ * tuple goes to their host ports (berth_conntrack_flush_dport, current
+ * namespace), so flows set up before the mapping are NATed anew. Every
+ * forward is tried; returns the number of entries deleted, or the first
+ * -errno with *ret_failed_port (may be NULL) its host port.
+ */
+int berth_fw_flush_udp(const struct berth_fw_portmap *pm, size_t n, uint16_t *ret_failed_port);
+
+/*
  * Tag for error attribution: every command queued after this call carries
  * `tag` (e.g. the index of the container or network it belongs to) until the
  * next call. The default is -1.
@@ -219,6 +228,17 @@ int berth_fw_table_exists(const char *table);
  */
 int berth_fw_list_bridges(const char *table, char ***ret);
 void berth_strv_free(char **v);
+
+/*
+ * Look up instead of commit: for a batch holding only element additions
+ * (add_portmaps, add_elems, add_dns_redirect),
+ * ask the kernel for each element (GETSETELEM with its key, one round trip
+ * each) and compare the data of map elements. Nothing is changed. 0 when
+ * every element is there; -ENOENT (missing element, set or table) or -EILSEQ
+ * (a map element with other data) for the first that is not, with *ret_msg
+ * (may be NULL) naming it; -EINVAL when the batch holds other commands.
+ */
+int berth_fw_batch_probe(struct berth_fw_batch *b, char **ret_msg);
 
 /* Write a text form of every queued command (golden files, debugging). */
 int berth_fw_batch_dump(const struct berth_fw_batch *b, FILE *f);

@@ -32,6 +32,7 @@ void berth_record_free(struct berth_record *r)
 	free(r->owner);
 	free(r->id);
 	free(r->name);
+	free(r->network);
 	free(r->nets);
 	free(r->redirects);
 	free(r->forwards);
@@ -190,6 +191,7 @@ int berth_record_to_json(const struct berth_record *r, char **ret, size_t *ret_l
 	if (put(o, "version", json_integer(RECORD_VERSION)) < 0 ||
 	    put(o, "owner", json_string(r->owner)) < 0 || put(o, "id", json_string(r->id)) < 0 ||
 	    (r->name && put(o, "name", json_string(r->name)) < 0) ||
+	    (r->network && put(o, "network", json_string(r->network)) < 0) ||
 	    put(o, "pending", json_boolean(r->pending)) < 0 ||
 	    put(o, "networks", TAKE_PTR(nets)) < 0 ||
 	    put(o, "dns_redirects", TAKE_PTR(redirs)) < 0 ||
@@ -332,7 +334,7 @@ int berth_record_from_json(const char *buf, size_t len, struct berth_record **re
 {
 	_cleanup_(json_decrefp) json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
 	_cleanup_(berth_record_freep) struct berth_record *r = NULL;
-	const char *owner, *id, *name;
+	const char *owner, *id, *name, *network;
 	const json_t *nets, *redirs, *fwds, *els, *v, *pend;
 	size_t i;
 	int k;
@@ -342,7 +344,7 @@ int berth_record_from_json(const char *buf, size_t len, struct berth_record **re
 		return -EINVAL;
 	if (get_str(o, "owner", true, &owner) < 0 || !owner_ok(owner) ||
 	    get_str(o, "id", true, &id) < 0 || !*id || strlen(id) > BERTH_RECORD_MAX_ID ||
-	    get_str(o, "name", false, &name) < 0)
+	    get_str(o, "name", false, &name) < 0 || get_str(o, "network", false, &network) < 0)
 		return -EINVAL;
 	pend = json_object_get(o, "pending");
 	if (pend && !json_is_boolean(pend))
@@ -363,7 +365,7 @@ int berth_record_from_json(const char *buf, size_t len, struct berth_record **re
 		return -ENOMEM;
 	r->pending = json_is_true(pend);
 	if ((k = dup_opt(owner, &r->owner)) < 0 || (k = dup_opt(id, &r->id)) < 0 ||
-	    (k = dup_opt(name, &r->name)) < 0)
+	    (k = dup_opt(name, &r->name)) < 0 || (k = dup_opt(network, &r->network)) < 0)
 		return k;
 	size_t nn = json_array_size(nets), nr = json_array_size(redirs), nf = json_array_size(fwds);
 	r->nets = calloc(nn ? nn : 1, sizeof(*r->nets));

@@ -63,6 +63,7 @@ struct berth_record {
 	char *owner; /* front end: "netavark", "cni", "engine" ([a-z0-9-], <= 32) */
 	char *id;    /* attachment id within the owner (any text <= 255 bytes) */
 	char *name;  /* container name for messages, may be NULL */
+	char *network; /* CNI: the network (config) name, GC's scope; may be NULL */
 	bool pending;
 	struct berth_record_net *nets;
 	size_t n_nets;

@@ -5,6 +5,7 @@
 # with netavark 1.4.0.
 
 load helpers
+load traffic-helpers
 
 setup() {
     world_create
@@ -23,48 +24,6 @@ ports() { ctr_set c1 --argjson p "$1" '.port_mappings = $p'; }
 pm() { # HOST_IP HOST_PORT CONTAINER_PORT RANGE PROTO
     printf '{"host_ip": "%s", "container_port": %d, "host_port": %d, "range": %d, "protocol": "%s"}' \
         "$1" "$3" "$2" "$4" "$5"
-}
-
-# serve_tcp CTR PORT: a TCP server in CTR answering "<CTR>-<PORT>"
-# (no ':' in SYSTEM commands: socat splits addresses on it)
-serve_tcp() {
-    bg "$1" socat TCP4-LISTEN:"$2",reuseaddr,fork SYSTEM:"echo $1-$2"
-    wait_for 50 0.1 _listening "$1" "$2"
-}
-
-# serve_udp CTR PORT: a UDP server in CTR answering "<CTR>-<PORT>"
-serve_udp() {
-    bg "$1" socat UDP4-RECVFROM:"$2",reuseaddr,fork SYSTEM:"echo $1-$2"
-    wait_for 50 0.1 _udp_bound "$1" "$2"
-}
-_udp_bound() { inns "$1" ss -Hlun "sport = :$2" | grep -q .; }
-
-# tcp_get FROM ADDR PORT: what a TCP connection from FROM reads
-tcp_get() {
-    local addr=$2
-    [[ $addr == *:* ]] && addr="[$addr]"
-    inns "$1" timeout 5 socat -T2 - "TCP:$addr:$3,connect-timeout=2" </dev/null 2>/dev/null || true
-}
-
-# udp_get FROM ADDR PORT: the answer to one datagram (2 s wait). Not socat:
-# after EOF on stdin it waits only 0.5 s (-t) for the answer, too short on a
-# loaded machine (the listener forks a shell per datagram).
-udp_get() {
-    # UDP may lose a datagram (or a slow machine may be late to fork the
-    # listener's child): ask up to three times from the same socket, so the
-    # same conntrack entry carries every try.
-    inns "$1" timeout 8 python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(2)
-s.connect((sys.argv[1], int(sys.argv[2])))
-for _ in range(3):
-    s.send(b"ping\n")
-    try:
-        print(s.recv(512).decode().strip())
-        break
-    except socket.timeout:
-        pass' "$2" "$3" 2>/dev/null || true
 }
 
 @test "tcp forward: reached from the outside through the host address" {
