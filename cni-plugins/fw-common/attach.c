@@ -5,6 +5,7 @@
 #include "basic/cleanup.h"
 #include "basic/log.h"
 #include "basic/rundir.h"
+#include "basic/time-util.h"
 #include "state/record.h"
 #include "undo/undo.h"
 
@@ -471,6 +472,7 @@ int cni_fw_gc(const struct cni_request *req, const char *owner, struct cni_error
 	_cleanup_close_ int lockfd = -1;
 	_cleanup_free_ char *msg = NULL;
 	struct gc g = { .req = req };
+	int64_t t0 = berth_now_ms();
 	int r, first = 0;
 
 	lockfd = lock_host(reterr);
@@ -530,7 +532,8 @@ int cni_fw_gc(const struct cni_request *req, const char *owner, struct cni_error
 					      "failed to remove a stale state record", "%s: %s",
 					      g.stale[i], strerror(-r));
 	}
-	log_debug("GC: removed %zu stale attachment(s) of %s", g.n_stale, owner);
+	log_debug("GC: removed %zu stale attachment(s) of %s in %llu ms", g.n_stale, owner,
+		  (unsigned long long)(berth_now_ms() - t0));
 out:
 	for (size_t i = 0; i < g.n_valid; i++)
 		free(g.valid[i]);
