@@ -37,18 +37,26 @@ pm_world_create() {
     return 0
 }
 
-# chain NAME VERSION [PLUGIN-JSON...]: a conflist bridge+host-local, then the plugins
+# chain NAME VERSION [PLUGIN-JSON...]: a conflist bridge+host-local, then the
+# plugins. CHAIN_BRIDGE / CHAIN_SUBNET override cnibr0 / 10.77.0.0/24.
 chain() {
     local name=$1 v=$2 f="$WORLD/$1.conflist"
     shift 2
     local extra
     extra=$(printf '%s\n' "$@" | jq -sc .)
-    jq -n --arg v "$v" --arg n "$name" --arg dd "$WORLD/ipam-$name" --argjson extra "$extra" '{
+    jq -n --arg v "$v" --arg n "$name" --arg dd "$WORLD/ipam-$name" --argjson extra "$extra" \
+        --arg br "${CHAIN_BRIDGE:-cnibr0}" --arg sn "${CHAIN_SUBNET:-10.77.0.0/24}" '{
         cniVersion: $v, name: $n,
-        plugins: ([{type: "bridge", bridge: "cnibr0", isGateway: true,
-                    ipam: {type: "host-local", subnet: "10.77.0.0/24", dataDir: $dd,
+        plugins: ([{type: "bridge", bridge: $br, isGateway: true,
+                    ipam: {type: "host-local", subnet: $sn, dataDir: $dd,
                            routes: [{dst: "0.0.0.0/0"}]}}] + $extra) }' >"$f"
     echo "$f"
+}
+
+# serve_peer NAME PORT: a TCP server in NAME answering with the client's address
+serve_peer() {
+    bg "$1" socat TCP4-LISTEN:"$2",reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR'
+    wait_for 50 0.1 _listening "$1" "$2"
 }
 
 # pcni IMPL VERB CONF CTR [cni-run options...]: the chain for container CTR
@@ -80,3 +88,18 @@ ctr_ip() { ipn "$1" -4 -j addr show dev eth0 | jq -r '.[0].addr_info[0].local'; 
 
 # pm_record ID: berth's state record of portmap attachment ID, or nothing
 pm_record() { cat "$BERTH_RUN_DIR/state/cni-portmap/$1.json" 2>/dev/null || true; }
+
+# gc_direct PLUGIN NETWORK ID/IFNAME...: GC (1.1.0) straight to berth's
+# PLUGIN for NETWORK with these valid attachments (Debian's bridge knows no
+# 1.1.0, so the chain cannot be GC'd through cni-run)
+gc_direct() {
+    local plugin=$1 net=$2 a valid='[]'
+    shift 2
+    for a in "$@"; do
+        valid=$(jq -c --arg c "${a%/*}" --arg i "${a#*/}" '. + [{containerID: $c, ifname: $i}]' <<<"$valid")
+    done
+    run --separate-stderr inns host env CNI_COMMAND=GC CNI_PATH=/nonexistent "$BERTH_CNI_DIR/$plugin" \
+        <<<"$(jq -nc --arg n "$net" --arg t "$plugin" --argjson v "$valid" \
+            '{cniVersion: "1.1.0", name: $n, type: $t, "cni.dev/valid-attachments": $v}')"
+    [[ $status -eq 0 ]] || { _show_run; return 1; }
+}
