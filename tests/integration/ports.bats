@@ -368,7 +368,7 @@ _sctp_listening() { inns "$1" ss -HlnS "sport = :$2" 2>/dev/null | grep -q .; }
     setup_ok c1
     local base
     base=$(berth_rule_count host)
-    assert_eq "$base" 25 "rules with 1 container, 1 mapping (4+1+1+9+10, docs/firewall.md)"
+    assert_eq "$base" 37 "rules with 1 container, 1 mapping (4+1+1+15+16, docs/firewall.md)"
     ctr_new c2
     ctr_join c2 mynet eth0 10.89.1.3
     ctr_ports c2 "[$(pm "" 10000 10000 1000 tcp)]"
