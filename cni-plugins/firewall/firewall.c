@@ -108,15 +108,6 @@ static int firewall_check(struct cni_request *req, struct cni_error **reterr)
 	return r < 0 ? r : cni_fw_check(req, &a, reterr);
 }
 
-static int firewall_status(struct cni_request *req, struct cni_error **reterr)
-{
-	int r = berth_fw_table_exists(NULL);
-	if (r < 0)
-		return cni_error_set(reterr, -r, CNI_ERR_NOT_AVAILABLE,
-				     "berth's nftables table cannot be reached", "%s", strerror(-r));
-	return 0;
-}
-
 static int firewall_gc(struct cni_request *req, struct cni_error **reterr)
 {
 	return cni_fw_gc(req, FIREWALL_OWNER, reterr);
@@ -129,7 +120,7 @@ static const struct cni_plugin firewall_plugin = {
 	.add = firewall_add,
 	.del = firewall_del,
 	.check = firewall_check,
-	.status = firewall_status,
+	.status = cni_fw_status,
 	.gc = firewall_gc,
 };
 

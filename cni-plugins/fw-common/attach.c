@@ -546,3 +546,12 @@ out:
 	berth_fw_batch_free(g.b);
 	return first;
 }
+
+int cni_fw_status(struct cni_request *req, struct cni_error **reterr)
+{
+	int r = berth_fw_table_exists(NULL);
+	if (r < 0)
+		return cni_error_set(reterr, -r, CNI_ERR_NOT_AVAILABLE,
+				     "berth's nftables table cannot be reached", "%s", strerror(-r));
+	return 0;
+}

@@ -61,3 +61,5 @@ int cni_fw_del(const struct cni_request *req, const char *owner, struct cni_erro
 int cni_fw_check(const struct cni_request *req, const struct cni_fw_attach *a,
 		 struct cni_error **reterr);
 int cni_fw_gc(const struct cni_request *req, const char *owner, struct cni_error **reterr);
+/* STATUS: berth's table can be queried (code 50 otherwise). */
+int cni_fw_status(struct cni_request *req, struct cni_error **reterr);

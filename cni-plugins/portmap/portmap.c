@@ -240,20 +240,32 @@ static int need_prev(const struct cni_request *req, struct cni_error **reterr)
 			     "must be called as chained plugin", NULL);
 }
 
+/* Chained only; the config and prevResult into the attachment's elements. */
+static int prepare(struct cni_request *req, struct portmap_conf *c, struct cni_fw_attach *a,
+		   struct cni_error **reterr)
+{
+	int r = need_prev(req, reterr);
+	*c = (struct portmap_conf){ 0 };
+	if (r >= 0)
+		r = conf_parse(req, true, c, reterr);
+	if (r >= 0)
+		attach_build(c, a);
+	return r;
+}
+
 static int portmap_add(struct cni_request *req, struct cni_result **ret_result,
 		       struct cni_error **reterr)
 {
 	struct portmap_conf c;
 	struct cni_fw_attach a;
-	int r;
+	int r = prepare(req, &c, &a, reterr);
 
-	if ((r = need_prev(req, reterr)) < 0)
-		return r;
-	r = conf_parse(req, true, &c, reterr);
 	if (r >= 0 && c.n_pm > 0) {
-		attach_build(&c, &a);
 		r = cni_fw_add(req, &a, reterr);
-		if (r >= 0 && c.snat && c.cip[0].ip.family == AF_INET)
+		bool v4 = false;
+		for (size_t k = 0; k < c.n_cip; k++)
+			v4 |= c.cip[k].ip.family == AF_INET;
+		if (r >= 0 && c.snat && v4)
 			set_route_localnet(req);
 	}
 	conf_done(&c);
@@ -273,26 +285,12 @@ static int portmap_check(struct cni_request *req, struct cni_error **reterr)
 {
 	struct portmap_conf c;
 	struct cni_fw_attach a;
-	int r;
+	int r = prepare(req, &c, &a, reterr);
 
-	if ((r = need_prev(req, reterr)) < 0)
-		return r;
-	r = conf_parse(req, true, &c, reterr);
-	if (r >= 0) {
-		attach_build(&c, &a);
+	if (r >= 0)
 		r = cni_fw_check(req, &a, reterr);
-	}
 	conf_done(&c);
 	return r;
-}
-
-static int portmap_status(struct cni_request *req, struct cni_error **reterr)
-{
-	int r = berth_fw_table_exists(NULL);
-	if (r < 0)
-		return cni_error_set(reterr, -r, CNI_ERR_NOT_AVAILABLE,
-				     "berth's nftables table cannot be reached", "%s", strerror(-r));
-	return 0;
 }
 
 static int portmap_gc(struct cni_request *req, struct cni_error **reterr)
@@ -307,7 +305,7 @@ static const struct cni_plugin portmap_plugin = {
 	.add = portmap_add,
 	.del = portmap_del,
 	.check = portmap_check,
-	.status = portmap_status,
+	.status = cni_fw_status,
 	.gc = portmap_gc,
 };
 
