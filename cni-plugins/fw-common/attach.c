@@ -143,7 +143,8 @@ static int record_build(const struct cni_request *req, const struct cni_fw_attac
 	r->elems = calloc(a->n_el ? a->n_el : 1, sizeof(*r->elems));
 	if (!r->owner || !r->id || !r->name || !r->network || !r->forwards || !r->elems)
 		return -ENOMEM;
-	memcpy(r->forwards, a->pm, a->n_pm * sizeof(*a->pm));
+	if (a->n_pm)
+		memcpy(r->forwards, a->pm, a->n_pm * sizeof(*a->pm));
 	r->n_forwards = a->n_pm;
 	memcpy(r->elems, a->el, a->n_el * sizeof(*a->el));
 	r->n_elems = a->n_el;
