@@ -167,3 +167,28 @@ M8080='[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]'
 tcp . 21000 : 10.77.5.2 . 80" "the valid one and the other network's remain"
     assert_eq "$(ls "$BERTH_RUN_DIR/state/cni-portmap" | sort | tr '\n' ' ')" "gc1000-eth0.json gc7-eth0.json " "records"
 }
+
+@test "udp: a running flow follows the mapping to the next container (conntrack flushed)" {
+    _ns_add c1
+    _ns_add c2
+    conf=$(chain pm 1.0.0 "$PMCONF")
+    M5000='[{"hostPort":5000,"containerPort":5000,"protocol":"udp"}]'
+    pcni_ok berth ADD "$conf" c1 "$(maps "$M5000")"
+    : >"$WORLD/recv-c1"
+    : >"$WORLD/recv-c2"
+    bg c1 socat -u UDP4-RECV:5000 OPEN:"$WORLD/recv-c1",creat,append
+    bg c2 socat -u UDP4-RECV:5000 OPEN:"$WORLD/recv-c2",creat,append
+    wait_for 50 0.1 _udp_bound c1 5000
+    # one datagram every 0.1 s from the fixed source port 40000, for 20 s at most
+    bg outside sh -c "for i in \$(seq 1 200); do echo dgram-\$i; sleep 0.1; done |
+        socat -u - UDP4-SENDTO:$HOST_IP4:5000,sourceport=40000,reuseaddr"
+    wait_for 30 0.1 test -s "$WORLD/recv-c1"
+    pcni_ok berth DEL "$conf" c1
+    pcni_ok berth ADD "$conf" c2 "$(maps "$M5000")"
+    wait_for 50 0.1 _udp_bound c2 5000
+    wait_for 30 0.1 test -s "$WORLD/recv-c2" || {
+        echo "c2 got nothing from the old flow within 3 s" >&2
+        inns host cat /proc/net/nf_conntrack 2>/dev/null | grep 'dport=5000' >&2 || true
+        return 1
+    }
+}
