@@ -30,17 +30,18 @@ static int fw_attach(const struct cni_request *req, struct cni_fw_attach *a,
 	const char *s = NULL, *policy = "open";
 	int r;
 
-	*a = (struct cni_fw_attach){ .owner = FIREWALL_OWNER };
+	*a = (struct cni_fw_attach){.owner = FIREWALL_OWNER};
 	if ((r = cni_json_string(req->config, "", "backend", 32, &s, reterr)) < 0)
 		return r;
 	if (r > 0 && strcmp(s, "firewalld") == 0)
 		return cni_error_set(reterr, EOPNOTSUPP, CNI_ERR_UNSUPPORTED_FIELD,
-				     "unsupported field value", "backend: \"firewalld\" (berth "
+				     "unsupported field value",
+				     "backend: \"firewalld\" (berth "
 				     "programs its own nftables table only)");
 	if (r > 0 && *s && strcmp(s, "iptables") != 0 && strcmp(s, "nftables") != 0)
-		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
-				     "invalid configuration",
-				     "backend: \"%s\" is not one of \"iptables\", \"firewalld\"", s);
+		return cni_error_set(
+		    reterr, EINVAL, CNI_ERR_INVALID_CONFIG, "invalid configuration",
+		    "backend: \"%s\" is not one of \"iptables\", \"firewalld\"", s);
 	if ((r = cni_json_string(req->config, "", "iptablesAdminChainName", 28, &s, reterr)) < 0 ||
 	    (r = cni_json_string(req->config, "", "firewalldZone", 256, &s, reterr)) < 0)
 		return r;
@@ -56,10 +57,11 @@ static int fw_attach(const struct cni_request *req, struct cni_fw_attach *a,
 	else if (strcmp(policy, "isolated") == 0)
 		kind = BERTH_FW_ELEM_ISOLATED;
 	else
-		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
-				     "invalid configuration",
-				     "ingressPolicy: \"%s\" is not one of \"open\", \"same-bridge\", "
-				     "\"isolated\"", policy);
+		return cni_error_set(
+		    reterr, EINVAL, CNI_ERR_INVALID_CONFIG, "invalid configuration",
+		    "ingressPolicy: \"%s\" is not one of \"open\", \"same-bridge\", "
+		    "\"isolated\"",
+		    policy);
 	if (!req->prev_result)
 		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
 				     "missing prevResult from earlier plugin", NULL);
@@ -67,7 +69,7 @@ static int fw_attach(const struct cni_request *req, struct cni_fw_attach *a,
 	size_t n = cni_fw_container_ips(req, true, ips, ARRAY_SIZE(ips));
 	for (size_t i = 0; i < n; i++)
 		a->el[a->n_el++] =
-			(struct berth_fw_elem){ .kind = BERTH_FW_ELEM_ALLOW, .addr = ips[i].ip };
+		    (struct berth_fw_elem){.kind = BERTH_FW_ELEM_ALLOW, .addr = ips[i].ip};
 	if (kind != _BERTH_FW_ELEM_MAX) {
 		const struct cni_result *pr = req->prev_result;
 		const char *br = pr->n_interfaces ? pr->interfaces[0].name : NULL;
@@ -75,9 +77,10 @@ static int fw_attach(const struct cni_request *req, struct cni_fw_attach *a,
 			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
 					     "invalid configuration",
 					     "ingressPolicy %s: prevResult.interfaces[0] is not a "
-					     "host bridge", policy);
+					     "host bridge",
+					     policy);
 		struct berth_fw_elem *e = &a->el[a->n_el++];
-		*e = (struct berth_fw_elem){ .kind = kind };
+		*e = (struct berth_fw_elem){.kind = kind};
 		snprintf(e->ifname, sizeof(e->ifname), "%s", br);
 	}
 	return 0;
@@ -114,14 +117,14 @@ static int firewall_gc(struct cni_request *req, struct cni_error **reterr)
 }
 
 static const struct cni_plugin firewall_plugin = {
-	.name = "firewall",
-	.min_version = CNI_VERSION_0_4_0,
-	.args_keys = NULL,
-	.add = firewall_add,
-	.del = firewall_del,
-	.check = firewall_check,
-	.status = cni_fw_status,
-	.gc = firewall_gc,
+    .name = "firewall",
+    .min_version = CNI_VERSION_0_4_0,
+    .args_keys = NULL,
+    .add = firewall_add,
+    .del = firewall_del,
+    .check = firewall_check,
+    .status = cni_fw_status,
+    .gc = firewall_gc,
 };
 
 int main(int argc, char **argv)

@@ -110,7 +110,7 @@ static int in_use_cb(const struct berth_record *rec, void *data)
 /* Is shared element e named by a record of owner other than skip_id? */
 static bool shared_in_use(const char *owner, const char *skip_id, const struct berth_fw_elem *e)
 {
-	struct in_use u = { .skip_id = skip_id, .e = e };
+	struct in_use u = {.skip_id = skip_id, .e = e};
 	(void)berth_record_foreach(owner, in_use_cb, &u, NULL);
 	return u.found;
 }
@@ -172,19 +172,19 @@ static int conflict_error(const struct cni_fw_attach *a, const char *id, int tag
 	}
 	int r = berth_record_forward_owner(mine, n, a->owner, id, &ow);
 	if (r > 0)
-		r = cni_error_set(reterr, EEXIST, CNI_ERR_BERTH_PORT_CONFLICT,
-				  "host port already forwarded",
-				  "runtimeConfig.portMappings[%d]: port %u/%s%s is already forwarded "
-				  "to container %s (%s, set up by %s)",
-				  tag, mine[0].host_port, berth_l4proto_name(mine[0].protocol), where,
-				  ow.name ? ow.name : ow.id, ow.id, ow.owner);
+		r = cni_error_set(
+		    reterr, EEXIST, CNI_ERR_BERTH_PORT_CONFLICT, "host port already forwarded",
+		    "runtimeConfig.portMappings[%d]: port %u/%s%s is already forwarded "
+		    "to container %s (%s, set up by %s)",
+		    tag, mine[0].host_port, berth_l4proto_name(mine[0].protocol), where,
+		    ow.name ? ow.name : ow.id, ow.id, ow.owner);
 	else
-		r = cni_error_set(reterr, EEXIST, CNI_ERR_BERTH_PORT_CONFLICT,
-				  "host port already forwarded",
-				  "runtimeConfig.portMappings[%d]: port %u/%s%s is already forwarded "
-				  "(by another mapping of this attachment, or by something berth has "
-				  "no record of)",
-				  tag, mine[0].host_port, berth_l4proto_name(mine[0].protocol), where);
+		r = cni_error_set(
+		    reterr, EEXIST, CNI_ERR_BERTH_PORT_CONFLICT, "host port already forwarded",
+		    "runtimeConfig.portMappings[%d]: port %u/%s%s is already forwarded "
+		    "(by another mapping of this attachment, or by something berth has "
+		    "no record of)",
+		    tag, mine[0].host_port, berth_l4proto_name(mine[0].protocol), where);
 	berth_record_owner_done(&ow);
 	return r;
 }
@@ -242,8 +242,8 @@ int cni_fw_add(const struct cni_request *req, const struct cni_fw_attach *a,
 		if ((old->n_forwards &&
 		     (r = berth_fw_batch_del_portmaps(b, old->forwards, old->n_forwards)) < 0) ||
 		    (r = berth_fw_batch_del_elems(b, old_el, n_old)) < 0) {
-			r = cni_error_set(reterr, -r, CNI_ERR_BERTH_STATE,
-					  "invalid state record", "%s of %s", id, a->owner);
+			r = cni_error_set(reterr, -r, CNI_ERR_BERTH_STATE, "invalid state record",
+					  "%s of %s", id, a->owner);
 			goto fail;
 		}
 	}
@@ -348,7 +348,8 @@ int cni_fw_del(const struct cni_request *req, const char *owner, struct cni_erro
 	}
 	size_t n = removable(rec, el);
 	if (berth_fw_batch_new(NULL, &b) < 0 ||
-	    (rec->n_forwards && berth_fw_batch_del_portmaps(b, rec->forwards, rec->n_forwards) < 0) ||
+	    (rec->n_forwards &&
+	     berth_fw_batch_del_portmaps(b, rec->forwards, rec->n_forwards) < 0) ||
 	    berth_fw_batch_del_elems(b, el, n) < 0)
 		return oom(reterr);
 	r = berth_fw_commit(b, &msg);
@@ -377,7 +378,8 @@ int cni_fw_check(const struct cni_request *req, const struct cni_fw_attach *a,
 		return 0;
 	if (cni_fw_id(req, id, sizeof(id)) < 0 || berth_record_load(a->owner, id, &rec) < 0)
 		return cni_error_set(reterr, ENOENT, CNI_ERR_BERTH_CHECK,
-				     "no state record of this attachment", "%s of %s", id, a->owner);
+				     "no state record of this attachment", "%s of %s", id,
+				     a->owner);
 	if (rec->pending)
 		return cni_error_set(reterr, EINVAL, CNI_ERR_BERTH_CHECK,
 				     "the ADD of this attachment never completed", NULL);
@@ -431,8 +433,8 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 static int gc_cb(const struct berth_record *rec, void *data)
 {
 	struct gc *g = data;
-	bool valid = g->n_valid &&
-		     bsearch(&rec->id, g->valid, g->n_valid, sizeof(*g->valid), cmp_str);
+	bool valid =
+	    g->n_valid && bsearch(&rec->id, g->valid, g->n_valid, sizeof(*g->valid), cmp_str);
 	bool ours = rec->network && strcmp(rec->network, g->req->name) == 0;
 
 	if (!ours || valid) {
@@ -451,8 +453,8 @@ static int gc_cb(const struct berth_record *rec, void *data)
 	if (!g->stale[g->n_stale])
 		return g->err = -ENOMEM;
 	g->n_stale++;
-	int r = rec->n_forwards ? berth_fw_batch_del_portmaps(g->b, rec->forwards, rec->n_forwards)
-				: 0;
+	int r =
+	    rec->n_forwards ? berth_fw_batch_del_portmaps(g->b, rec->forwards, rec->n_forwards) : 0;
 	for (size_t i = 0; r >= 0 && i < rec->n_elems; i++) {
 		if (elem_shared(&rec->elems[i])) {
 			if (grow((void **)&g->shared, &g->cap_shared, g->n_shared,
@@ -472,15 +474,14 @@ int cni_fw_gc(const struct cni_request *req, const char *owner, struct cni_error
 {
 	_cleanup_close_ int lockfd = -1;
 	_cleanup_free_ char *msg = NULL;
-	struct gc g = { .req = req };
+	struct gc g = {.req = req};
 	int64_t t0 = berth_now_ms();
 	int r, first = 0;
 
 	lockfd = lock_host(reterr);
 	if (lockfd < 0)
 		return lockfd;
-	g.valid = calloc(req->n_valid_attachments ? req->n_valid_attachments : 1,
-			 sizeof(*g.valid));
+	g.valid = calloc(req->n_valid_attachments ? req->n_valid_attachments : 1, sizeof(*g.valid));
 	if (!g.valid)
 		return oom(reterr);
 	for (size_t i = 0; i < req->n_valid_attachments; i++) {
@@ -553,6 +554,7 @@ int cni_fw_status(struct cni_request *req, struct cni_error **reterr)
 	int r = berth_fw_table_exists(NULL);
 	if (r < 0)
 		return cni_error_set(reterr, -r, CNI_ERR_NOT_AVAILABLE,
-				     "berth's nftables table cannot be reached", "%s", strerror(-r));
+				     "berth's nftables table cannot be reached", "%s",
+				     strerror(-r));
 	return 0;
 }

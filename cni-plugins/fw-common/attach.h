@@ -35,9 +35,9 @@
 #define CNI_FW_MAX_ELEMS 64
 
 struct cni_fw_attach {
-	const char *owner;	   /* "cni-portmap", "cni-firewall", "cni-nat" */
+	const char *owner;	     /* "cni-portmap", "cni-firewall", "cni-nat" */
 	struct berth_fw_portmap *pm; /* port forwards */
-	int *pm_tags;		   /* per forward: index in runtimeConfig.portMappings */
+	int *pm_tags;		     /* per forward: index in runtimeConfig.portMappings */
 	size_t n_pm;
 	struct berth_fw_elem el[CNI_FW_MAX_ELEMS];
 	size_t n_el;

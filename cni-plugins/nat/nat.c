@@ -23,19 +23,18 @@ static int nat_attach(const struct cni_request *req, struct cni_fw_attach *a,
 {
 	struct berth_ipnet ips[CNI_FW_MAX_ELEMS];
 
-	*a = (struct cni_fw_attach){ .owner = NAT_OWNER };
+	*a = (struct cni_fw_attach){.owner = NAT_OWNER};
 	if (!req->prev_result)
 		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
 				     "must be called as chained plugin", NULL);
 	size_t n = cni_fw_container_ips(req, true, ips, ARRAY_SIZE(ips));
 	if (n == 0)
-		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
-				     "invalid configuration",
-				     "prevResult: no address of interface %s in the container",
-				     req->ifname);
+		return cni_error_set(
+		    reterr, EINVAL, CNI_ERR_INVALID_CONFIG, "invalid configuration",
+		    "prevResult: no address of interface %s in the container", req->ifname);
 	for (size_t i = 0; i < n; i++) {
 		struct berth_fw_elem *e = &a->el[a->n_el++];
-		*e = (struct berth_fw_elem){ .kind = BERTH_FW_ELEM_MASQ, .addr = ips[i].ip };
+		*e = (struct berth_fw_elem){.kind = BERTH_FW_ELEM_MASQ, .addr = ips[i].ip};
 		berth_ipnet_network(&ips[i], &e->net);
 	}
 	return 0;
@@ -72,13 +71,13 @@ static int nat_gc(struct cni_request *req, struct cni_error **reterr)
 }
 
 static const struct cni_plugin nat_plugin = {
-	.name = "nat",
-	.min_version = CNI_VERSION_0_1_0,
-	.args_keys = NULL,
-	.add = nat_add,
-	.del = nat_del,
-	.check = nat_check,
-	.gc = nat_gc,
+    .name = "nat",
+    .min_version = CNI_VERSION_0_1_0,
+    .args_keys = NULL,
+    .add = nat_add,
+    .del = nat_del,
+    .check = nat_check,
+    .gc = nat_gc,
 };
 
 int main(int argc, char **argv)

@@ -63,11 +63,11 @@ static int parse_conditions(const struct cni_request *req, const char *key,
 		return r;
 	size_t i;
 	json_t *v;
-	json_array_foreach(a, i, v) {
+	json_array_foreach (a, i, v) {
 		if (!json_is_string(v) || json_string_length(v) > 256)
-			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
-					     "invalid configuration",
-					     "%s[%zu]: must be a string of at most 256 bytes", key, i);
+			return cni_error_set(
+			    reterr, EINVAL, CNI_ERR_INVALID_CONFIG, "invalid configuration",
+			    "%s[%zu]: must be a string of at most 256 bytes", key, i);
 	}
 	if (json_array_size(a) > 0)
 		log_warn("%s: extra match conditions are not applied by berth's nftables table, "
@@ -84,14 +84,14 @@ static int conf_parse(const struct cni_request *req, bool need_ips, struct portm
 	json_t *maps = NULL;
 	int r, have_bit, have_chain;
 
-	*c = (struct portmap_conf){ .snat = true };
+	*c = (struct portmap_conf){.snat = true};
 	if ((r = cni_json_bool(req->config, "", "snat", &c->snat, reterr)) < 0 ||
 	    (r = cni_json_bool(req->config, "", "masqAll", &c->masq_all, reterr)) < 0)
 		return r;
 	if ((have_bit = cni_json_int(req->config, "", "markMasqBit", 0, 31, &bit, reterr)) < 0)
 		return have_bit;
-	if ((have_chain = cni_json_string(req->config, "", "externalSetMarkChain", 256, &s,
-					  reterr)) < 0)
+	if ((have_chain =
+		 cni_json_string(req->config, "", "externalSetMarkChain", 256, &s, reterr)) < 0)
 		return have_chain;
 	if (have_bit > 0 && have_chain > 0)
 		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
@@ -117,10 +117,9 @@ static int conf_parse(const struct cni_request *req, bool need_ips, struct portm
 	if (need_ips) {
 		c->n_cip = cni_fw_container_ips(req, false, c->cip, ARRAY_SIZE(c->cip));
 		if (c->n_cip == 0)
-			return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
-					     "invalid configuration",
-					     "prevResult: no address of interface %s in the container",
-					     req->ifname);
+			return cni_error_set(
+			    reterr, EINVAL, CNI_ERR_INVALID_CONFIG, "invalid configuration",
+			    "prevResult: no address of interface %s in the container", req->ifname);
 	}
 	c->pm = calloc(2 * c->n_mappings, sizeof(*c->pm));
 	c->tags = calloc(2 * c->n_mappings, sizeof(*c->tags));
@@ -129,11 +128,11 @@ static int conf_parse(const struct cni_request *req, bool need_ips, struct portm
 
 	size_t i;
 	json_t *m;
-	json_array_foreach(maps, i, m) {
+	json_array_foreach (maps, i, m) {
 		char where[64];
 		long long hp, cp;
 		const char *proto = "tcp", *hip = NULL;
-		struct berth_ip host_ip = { 0 };
+		struct berth_ip host_ip = {0};
 		uint8_t p;
 
 		snprintf(where, sizeof(where), "runtimeConfig.portMappings[%zu]", i);
@@ -169,11 +168,11 @@ static int conf_parse(const struct cni_request *req, bool need_ips, struct portm
 				continue; /* a host address of the other family */
 			struct berth_fw_portmap *pm = &c->pm[c->n_pm];
 			*pm = (struct berth_fw_portmap){
-				.protocol = p,
-				.host_port = (uint16_t)hp,
-				.container_port = (uint16_t)cp,
-				.range = 1,
-				.container_ip = c->cip[k].ip,
+			    .protocol = p,
+			    .host_port = (uint16_t)hp,
+			    .container_port = (uint16_t)cp,
+			    .range = 1,
+			    .container_ip = c->cip[k].ip,
 			};
 			if (host_ip.family)
 				pm->host_ip = host_ip;
@@ -188,15 +187,15 @@ static int conf_parse(const struct cni_request *req, bool need_ips, struct portm
 /* The attachment: forwards, and per container address its hairpin/masqAll source. */
 static void attach_build(const struct portmap_conf *c, struct cni_fw_attach *a)
 {
-	*a = (struct cni_fw_attach){ .owner = PORTMAP_OWNER, .pm = c->pm, .pm_tags = c->tags,
-				     .n_pm = c->n_pm };
+	*a = (struct cni_fw_attach){
+	    .owner = PORTMAP_OWNER, .pm = c->pm, .pm_tags = c->tags, .n_pm = c->n_pm};
 	if (c->n_pm == 0 || (!c->snat && !c->masq_all))
 		return;
 	for (size_t k = 0; k < c->n_cip; k++) {
 		struct berth_fw_elem *e = &a->el[a->n_el++];
-		*e = (struct berth_fw_elem){ .kind = BERTH_FW_ELEM_HAIRPIN, .addr = c->cip[k].ip };
+		*e = (struct berth_fw_elem){.kind = BERTH_FW_ELEM_HAIRPIN, .addr = c->cip[k].ip};
 		if (c->masq_all)
-			e->net = (struct berth_ipnet){ .ip = { .family = c->cip[k].ip.family } };
+			e->net = (struct berth_ipnet){.ip = {.family = c->cip[k].ip.family}};
 		else
 			berth_ipnet_network(&c->cip[k], &e->net);
 	}
@@ -245,7 +244,7 @@ static int prepare(struct cni_request *req, struct portmap_conf *c, struct cni_f
 		   struct cni_error **reterr)
 {
 	int r = need_prev(req, reterr);
-	*c = (struct portmap_conf){ 0 };
+	*c = (struct portmap_conf){0};
 	if (r >= 0)
 		r = conf_parse(req, true, c, reterr);
 	if (r >= 0)
@@ -299,14 +298,14 @@ static int portmap_gc(struct cni_request *req, struct cni_error **reterr)
 }
 
 static const struct cni_plugin portmap_plugin = {
-	.name = "portmap",
-	.min_version = CNI_VERSION_0_1_0,
-	.args_keys = NULL, /* CNI_ARGS not interpreted, as upstream */
-	.add = portmap_add,
-	.del = portmap_del,
-	.check = portmap_check,
-	.status = cni_fw_status,
-	.gc = portmap_gc,
+    .name = "portmap",
+    .min_version = CNI_VERSION_0_1_0,
+    .args_keys = NULL, /* CNI_ARGS not interpreted, as upstream */
+    .add = portmap_add,
+    .del = portmap_del,
+    .check = portmap_check,
+    .status = cni_fw_status,
+    .gc = portmap_gc,
 };
 
 int main(int argc, char **argv)
