@@ -226,7 +226,8 @@ int nv_record_build(const struct nv_ctx *ctx, const struct nv_options *o,
 		r->n_redirects += nv_fw_dns_redirects(ctx, n, r->redirects + r->n_redirects,
 						      NV_MAX_SUBNETS);
 	}
-	memcpy(r->forwards, pm, n_pm * sizeof(*pm));
+	if (n_pm)
+		memcpy(r->forwards, pm, n_pm * sizeof(*pm));
 	r->n_forwards = n_pm;
 	*ret = r;
 	return 0;
