@@ -23,7 +23,7 @@ struct reload {
 	struct berth_fw_batch *b;
 	char (*bridges)[BERTH_IFNAMSIZ]; /* networks already queued */
 	size_t n_bridges;
-	size_t n_records, n_forwards, n_pending;
+	size_t n_records, n_forwards, n_elems, n_pending;
 	int err;
 };
 
@@ -84,8 +84,15 @@ static int reload_cb(const struct berth_record *rec, void *userdata)
 		if (r < 0)
 			return rl->err = r;
 	}
+	/* The CNI plugins' elements (hairpin sources, masquerade, accepts, ingress policies). */
+	if (rec->n_elems > 0) {
+		r = berth_fw_batch_add_elems(rl->b, rec->elems, rec->n_elems);
+		if (r < 0)
+			return rl->err = r;
+	}
 	rl->n_records++;
 	rl->n_forwards += rec->n_forwards;
+	rl->n_elems += rec->n_elems;
 	return 0;
 }
 
@@ -130,7 +137,7 @@ int nv_cmd_firewall_reload(const struct nv_ctx *ctx, struct berth_error **reterr
 	}
 	if (bad)
 		log_warn("%zu state record(s) do not parse, ignoring them", bad);
-	if (rl.n_bridges == 0 && rl.n_forwards == 0) {
+	if (rl.n_bridges == 0 && rl.n_forwards == 0 && rl.n_elems == 0) {
 		/* Nothing is set up: leave no table behind. */
 		berth_fw_batch_free(rl.b);
 		rl.b = NULL;

@@ -137,55 +137,13 @@ int nv_fw_portmaps(const struct nv_options *o, struct berth_fw_portmap *ret, int
 
 void nv_fw_flush_udp(const struct berth_fw_portmap *pm, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (pm[i].protocol != IPPROTO_UDP)
-			continue;
-		int r = berth_conntrack_flush_dport(NULL, pm[i].host_ip.family, IPPROTO_UDP,
-						    pm[i].host_port,
-						    (uint16_t)(pm[i].host_port + pm[i].range - 1));
-		if (r < 0)
-			log_warn("failed to flush conntrack entries of udp port %u: %s, ignoring",
-				 pm[i].host_port, strerror(-r));
-		else if (r > 0)
-			log_debug("flushed %d conntrack entries of udp port %u", r, pm[i].host_port);
-	}
-}
-
-/* Do two forwards use the same map keys (what nftables refuses with EEXIST)? */
-static bool forwards_clash(const struct berth_fw_portmap *a, const struct berth_fw_portmap *b)
-{
-	unsigned a_last = a->host_port + a->range - 1u, b_last = b->host_port + b->range - 1u;
-
-	if (a->host_ip.family != b->host_ip.family || a->protocol != b->protocol ||
-	    a->host_port > b_last || b->host_port > a_last)
-		return false;
-	/* "any address" (unspecified) and a specific address live in different maps */
-	return berth_ip_equal(&a->host_ip, &b->host_ip);
-}
-
-struct owner_search {
-	const char *self_id;
-	const struct berth_fw_portmap *mine; /* the failing mapping's forwards */
-	size_t n_mine;
-	char *owner;                         /* "name (id12)" */
-};
-
-static int owner_cb(const struct berth_record *rec, void *userdata)
-{
-	struct owner_search *os = userdata;
-
-	if (strcmp(rec->owner, NV_RECORD_OWNER) == 0 && strcmp(rec->id, os->self_id) == 0)
-		return 0;
-	for (size_t i = 0; i < rec->n_forwards; i++)
-		for (size_t j = 0; j < os->n_mine; j++) {
-			if (!forwards_clash(&rec->forwards[i], &os->mine[j]))
-				continue;
-			if (asprintf(&os->owner, "%s (%.12s)", rec->name ? rec->name : rec->id,
-				     rec->id) < 0)
-				os->owner = NULL;
-			return -1; /* found: stop */
-		}
-	return 0;
+	uint16_t port = 0;
+	int r = berth_fw_flush_udp(pm, n, &port);
+	if (r < 0)
+		log_warn("failed to flush conntrack entries of udp port %u: %s, ignoring", port,
+			 strerror(-r));
+	else if (r > 0)
+		log_debug("flushed %d conntrack entries of forwarded udp ports", r);
 }
 
 int nv_fw_conflict_error(const struct nv_options *o, size_t mapping, struct berth_error **reterr)
@@ -194,16 +152,17 @@ int nv_fw_conflict_error(const struct nv_options *o, size_t mapping, struct bert
 	_cleanup_free_ struct berth_fw_portmap *all = calloc(NV_FW_MAX_PORTMAPS, sizeof(*all));
 	_cleanup_free_ int *tags = calloc(NV_FW_MAX_PORTMAPS, sizeof(*tags));
 	struct berth_fw_portmap mine[2];
-	struct owner_search os = { .self_id = o->container_id, .mine = mine };
+	struct berth_record_owner ow;
+	size_t n_mine = 0;
 	char ports[32], where[BERTH_IP_STRLEN + 16] = "";
 	const char *verb = "is";
 
 	if (!all || !tags)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
 	int n = nv_fw_portmaps(o, all, tags, NV_FW_MAX_PORTMAPS);
-	for (int i = 0; i < n && os.n_mine < ARRAY_SIZE(mine); i++)
+	for (int i = 0; i < n && n_mine < ARRAY_SIZE(mine); i++)
 		if (tags[i] == (int)mapping)
-			mine[os.n_mine++] = all[i];
+			mine[n_mine++] = all[i];
 
 	if (m->range > 1) {
 		snprintf(ports, sizeof(ports), "ports %u-%u/%s", m->host_port,
@@ -217,17 +176,19 @@ int nv_fw_conflict_error(const struct nv_options *o, size_t mapping, struct bert
 		char b[BERTH_IP_STRLEN];
 		snprintf(where, sizeof(where), " on %s", berth_ip_fmt(&m->host_ip, b));
 	}
-	(void)berth_record_foreach(NULL, owner_cb, &os, NULL);
-	int r;
-	if (os.owner)
-		r = berth_error_set(reterr, EADDRINUSE, "%s%s %s already forwarded to container %s",
-				    ports, where, verb, os.owner);
+	int r = berth_record_forward_owner(mine, n_mine, NV_RECORD_OWNER, o->container_id, &ow);
+	if (r > 0)
+		r = berth_error_set(reterr, EADDRINUSE,
+				    "%s%s %s already forwarded to container %s (%.12s%s%s)", ports, where,
+				    verb, ow.name ? ow.name : ow.id, ow.id,
+				    strcmp(ow.owner, NV_RECORD_OWNER) ? ", set up by " : "",
+				    strcmp(ow.owner, NV_RECORD_OWNER) ? ow.owner : "");
 	else
 		r = berth_error_set(reterr, EADDRINUSE,
 				    "%s%s %s already forwarded (by another port mapping of this "
 				    "container, or by a container berth has no record of)",
 				    ports, where, verb);
-	free(os.owner);
+	berth_record_owner_done(&ow);
 	return r;
 }
 
@@ -265,7 +226,8 @@ int nv_record_build(const struct nv_ctx *ctx, const struct nv_options *o,
 		r->n_redirects += nv_fw_dns_redirects(ctx, n, r->redirects + r->n_redirects,
 						      NV_MAX_SUBNETS);
 	}
-	memcpy(r->forwards, pm, n_pm * sizeof(*pm));
+	if (n_pm)
+		memcpy(r->forwards, pm, n_pm * sizeof(*pm));
 	r->n_forwards = n_pm;
 	*ret = r;
 	return 0;

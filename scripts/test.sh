@@ -48,7 +48,7 @@ REQUIRED_TESTS=(
     integration/{netlink-live,nft-live,undo-live,conntrack-live}
     integration/{errors,bridge,rollback,macvlan,parallel,configs,ports,failures,kill,configdirs}
     integration/{ipam-hostlocal,brport-live,cni,cni-dnsname,cni-bridge,cni-bridge-berth,cni-host-local}
-    integration/{containerd-cni,containerd-cni-control}
+    integration/{cni-portmap,cni-portmap-berth,cni-firewall,cni-nat,containerd-cni,containerd-cni-control}
     integration/{dns-netavark,dns-netavark-berth-dns,dns-netavark-control-berth-dns,dns-server}
     podman/podman-{basic,dns,networks,lifecycle,rootless}{,-control} podman/podman-dns-aardvark
     podman/podman-cni-{basic,dns,lifecycle}{,-control}

@@ -261,3 +261,108 @@ int berth_fw_list_bridges(const char *table, char ***ret)
 		*ret = TAKE_PTR(names);
 	return (int)n;
 }
+
+/* ---- probe: are the queued elements there? ---------------------------------- */
+
+struct fw_probe_ctx {
+	struct nftnl_set *got;
+};
+
+static int fw_probe_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fw_probe_ctx *ctx = data;
+
+	if (nftnl_set_elems_nlmsg_parse(nlh, ctx->got) < 0)
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
+}
+
+struct fw_probe_walk {
+	struct mnl_socket *nl;
+	const char *table, *set;
+	uint32_t seq;
+	int err; /* first failure: -ENOENT missing, -EILSEQ other data */
+};
+
+static int fw_probe_data_cb(struct nftnl_set_elem *e, void *data)
+{
+	const void **want = data;
+	uint32_t len = 0;
+	const void *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
+	if (want[0] && (!d || len != *(const uint32_t *)want[1] || memcmp(d, want[0], len) != 0))
+		return -EILSEQ;
+	return 0;
+}
+
+/* GETSETELEM for one element, compare its data (value maps) with what was queued. */
+static int fw_probe_elem(struct nftnl_set_elem *e, void *data)
+{
+	struct fw_probe_walk *w = data;
+	_cleanup_(nftnl_set_freep) struct nftnl_set *req = nftnl_set_alloc();
+	_cleanup_(nftnl_set_freep) struct nftnl_set *got = nftnl_set_alloc();
+	_cleanup_(nftnl_set_elem_freep) struct nftnl_set_elem *q = nftnl_set_elem_alloc();
+	_cleanup_free_ char *buf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	uint32_t klen = 0, kelen = 0, dlen = 0;
+	const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+	const void *key_end = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &kelen);
+	const void *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &dlen);
+	int r;
+
+	if (w->err)
+		return 0;
+	if (!req || !got || !q || !buf || !key)
+		return -ENOMEM;
+	if (nftnl_set_set_str(req, NFTNL_SET_TABLE, w->table) < 0 ||
+	    nftnl_set_set_str(req, NFTNL_SET_NAME, w->set) < 0 ||
+	    nftnl_set_elem_set(q, NFTNL_SET_ELEM_KEY, key, klen) < 0 ||
+	    (key_end && nftnl_set_elem_set(q, NFTNL_SET_ELEM_KEY_END, key_end, kelen) < 0))
+		return -ENOMEM;
+	nftnl_set_elem_add(req, TAKE_PTR(q));
+	struct nlmsghdr *nlh =
+		nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_ACK, ++w->seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, req);
+	struct fw_probe_ctx ctx = { .got = got };
+	r = nft_dump(w->nl, nlh, fw_probe_cb, &ctx);
+	if (r < 0) {
+		w->err = r;
+		return 0;
+	}
+	const void *want[2] = { d, &dlen };
+	if (nftnl_set_elem_foreach(got, fw_probe_data_cb, want) < 0)
+		w->err = -EILSEQ;
+	return 0;
+}
+
+int berth_fw_batch_probe(struct berth_fw_batch *b, char **ret_msg)
+{
+	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
+	int r;
+
+	if (!b)
+		return -EINVAL;
+	for (size_t i = 0; i < b->nb.n_cmds; i++)
+		if (b->nb.cmds[i].msg_type != NFT_MSG_NEWSETELEM)
+			return -EINVAL;
+	r = nft_socket_open(&nl);
+	if (r < 0)
+		return r;
+	struct fw_probe_walk w = { .nl = nl, .table = b->table };
+	for (size_t i = 0; i < b->nb.n_cmds; i++) {
+		const struct nft_cmd *c = &b->nb.cmds[i];
+		w.set = nftnl_set_get_str(c->obj, NFTNL_SET_NAME);
+		if (!w.set)
+			return -EINVAL;
+		r = nftnl_set_elem_foreach(c->obj, fw_probe_elem, &w);
+		if (r < 0)
+			return -ENOMEM;
+		if (w.err) {
+			if (ret_msg)
+				*ret_msg = fw_strf("element %s of set %s in table inet %s: %s",
+						   c->detail ? c->detail : "?", w.set, b->table,
+						   w.err == -EILSEQ ? "maps to something else"
+								    : strerror(-w.err));
+			return w.err;
+		}
+	}
+	return 0;
+}

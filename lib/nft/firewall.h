@@ -17,6 +17,7 @@
 
 #include "net/ipaddr.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,61 @@ struct berth_fw_portmap {
 	uint16_t range;               /* >= 1; both port ranges must end <= 65535 */
 	struct berth_ip container_ip; /* same family as host_ip, a unicast address */
 };
+
+/*
+ * Per-attachment elements of the CNI plugins (docs/firewall.md, "CNI
+ * elements"), each a fact about one container address or one bridge:
+ *
+ *   HAIRPIN      cni_hp4/6 "net . addr": port-forwarded (DNATed) traffic from
+ *                net to addr is masqueraded (portmap snat: net = the
+ *                container's subnet; masqAll: net = 0.0.0.0/0 or ::/0)
+ *   MASQ         cni_masq4/6 "addr" and cni_local4/6 "addr . net": traffic
+ *                from addr to anything outside net (its subnet) and not
+ *                multicast is masqueraded (nat plugin)
+ *   ALLOW        cni_allow4/6 "addr": forwarded traffic from addr is
+ *                accepted, to addr when established/related (firewall)
+ *   SAME_BRIDGE  cni_iso_br "ifname" + cni_own_br "ifname . ifname": traffic
+ *                between this bridge and another bridge with a policy is
+ *                dropped (ingressPolicy same-bridge)
+ *   ISOLATED     cni_iso_br "ifname": also traffic within the bridge is
+ *                dropped (ingressPolicy isolated; needs br_netfilter)
+ *
+ * Added with NLM_F_CREATE only: adding what is there is a no-op (bridge
+ * elements are shared by the containers of a bridge).
+ */
+struct berth_fw_batch;
+
+enum berth_fw_elem_kind {
+	BERTH_FW_ELEM_HAIRPIN,
+	BERTH_FW_ELEM_MASQ,
+	BERTH_FW_ELEM_ALLOW,
+	BERTH_FW_ELEM_SAME_BRIDGE,
+	BERTH_FW_ELEM_ISOLATED,
+	_BERTH_FW_ELEM_MAX,
+	_BERTH_FW_ELEM_INVALID = -EINVAL,
+};
+
+struct berth_fw_elem {
+	enum berth_fw_elem_kind kind;
+	struct berth_ipnet net;      /* HAIRPIN, MASQ (host bits are ignored) */
+	struct berth_ip addr;        /* HAIRPIN, MASQ, ALLOW; same family as net */
+	char ifname[BERTH_IFNAMSIZ]; /* SAME_BRIDGE, ISOLATED */
+};
+
+#define BERTH_FW_MAX_ELEMS 4096 /* per batch (adds + deletes) */
+
+const char *berth_fw_elem_kind_to_string(enum berth_fw_elem_kind k);
+int berth_fw_elem_kind_from_string(const char *s);
+/* Do the two describe the same set elements? */
+bool berth_fw_elem_equal(const struct berth_fw_elem *a, const struct berth_fw_elem *b);
+/*
+ * Queue the elements (add) or their removal (del, one DELSETELEM per element,
+ * missing is fine). Everything is validated first: -EINVAL for an unknown
+ * kind, a bad family or family mismatch, a multicast/unspecified addr, a bad
+ * interface name; -E2BIG past BERTH_FW_MAX_ELEMS in one batch.
+ */
+int berth_fw_batch_add_elems(struct berth_fw_batch *b, const struct berth_fw_elem *e, size_t n);
+int berth_fw_batch_del_elems(struct berth_fw_batch *b, const struct berth_fw_elem *e, size_t n);
 
 /* Port-forward and DNS-redirect elements one batch may carry (adds + deletes). */
 #define BERTH_FW_MAX_PORTMAP_ELEMS 65536
@@ -115,6 +171,15 @@ int berth_fw_batch_add_dns_redirect(struct berth_fw_batch *b, const struct berth
 int berth_fw_batch_del_dns_redirect(struct berth_fw_batch *b, const struct berth_ip *gateway,
 				    uint16_t port);
 /*
+ * After adding UDP forwards: delete the conntrack entries whose original
+ * tuple goes to their host ports (berth_conntrack_flush_dport, current
+ * namespace), so flows set up before the mapping are NATed anew. Every
+ * forward is tried; returns the number of entries deleted, or the first
+ * -errno with *ret_failed_port (may be NULL) its host port.
+ */
+int berth_fw_flush_udp(const struct berth_fw_portmap *pm, size_t n, uint16_t *ret_failed_port);
+
+/*
  * Tag for error attribution: every command queued after this call carries
  * `tag` (e.g. the index of the container or network it belongs to) until the
  * next call. The default is -1.
@@ -163,6 +228,17 @@ int berth_fw_table_exists(const char *table);
  */
 int berth_fw_list_bridges(const char *table, char ***ret);
 void berth_strv_free(char **v);
+
+/*
+ * Look up instead of commit: for a batch holding only element additions
+ * (add_portmaps, add_elems, add_dns_redirect),
+ * ask the kernel for each element (GETSETELEM with its key, one round trip
+ * each) and compare the data of map elements. Nothing is changed. 0 when
+ * every element is there; -ENOENT (missing element, set or table) or -EILSEQ
+ * (a map element with other data) for the first that is not, with *ret_msg
+ * (may be NULL) naming it; -EINVAL when the batch holds other commands.
+ */
+int berth_fw_batch_probe(struct berth_fw_batch *b, char **ret_msg);
 
 /* Write a text form of every queued command (golden files, debugging). */
 int berth_fw_batch_dump(const struct berth_fw_batch *b, FILE *f);

@@ -7,6 +7,7 @@
  *   fw-rules.c    the table model (sets, maps, chains) and the fixed rules
  *   fw-network.c  a network's elements and its isolation chain
  *   fw-portmap.c  port-forward and DNS-redirect elements
+ *   fw-elem.c     the CNI plugins' per-attachment elements (struct berth_fw_elem)
  */
 #pragma once
 
@@ -26,6 +27,7 @@ struct berth_fw_batch {
 	char *table;
 	struct nft_batch nb;
 	size_t n_pf_elems; /* port-forward / DNS elements queued (BERTH_FW_MAX_PORTMAP_ELEMS) */
+	size_t n_cni_elems; /* struct berth_fw_elem queued (BERTH_FW_MAX_ELEMS) */
 };
 
 struct fw_set_def {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "basic/cleanup.h"
+#include "netlink/netlink.h"
 
 /* Most elements of one port-forward map in one NEWSETELEM (see fw_elems_per_cmd). */
 #define FW_ELEM_LIST_BYTES (48 * 1024)
@@ -219,4 +220,25 @@ int berth_fw_batch_del_dns_redirect(struct berth_fw_batch *b, const struct berth
 				    uint16_t port)
 {
 	return fw_dns_redirect(b, false, gateway, port);
+}
+
+int berth_fw_flush_udp(const struct berth_fw_portmap *pm, size_t n, uint16_t *ret_failed_port)
+{
+	int first = 0, total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pm[i].protocol != IPPROTO_UDP)
+			continue;
+		int r = berth_conntrack_flush_dport(NULL, pm[i].host_ip.family, IPPROTO_UDP,
+						    pm[i].host_port,
+						    (uint16_t)(pm[i].host_port + pm[i].range - 1));
+		if (r < 0 && first == 0) {
+			first = r;
+			if (ret_failed_port)
+				*ret_failed_port = pm[i].host_port;
+		} else if (r > 0) {
+			total += r;
+		}
+	}
+	return first < 0 ? first : total;
 }

@@ -71,6 +71,30 @@ static const struct fw_set_def fw_sets[] = {
 	{ .name = "pf6_addr", .flags = NFT_SET_MAP, .key_type = PF_KEY_ADDR(NFT_TYPE_IP6ADDR),
 	  .key_len = 24, .byteorder = NFT_BYTEORDER_MIXED, .data_type = PF_DATA(NFT_TYPE_IP6ADDR),
 	  .data_len = 20 },
+	/*
+	 * Per-attachment elements of the CNI plugins (struct berth_fw_elem):
+	 * hairpin/masqAll sources of port forwards, masquerade of single
+	 * addresses (nat), forward accepts (firewall), ingress policies.
+	 */
+	{ "cni_hp4", NFT_SET_INTERVAL | NFT_SET_CONCAT,
+	  NFT_TYPE_CONCAT2(NFT_TYPE_IPADDR, NFT_TYPE_IPADDR), 8, { 4, 4 }, NFT_BYTEORDER_MIXED,
+	  false },
+	{ "cni_hp6", NFT_SET_INTERVAL | NFT_SET_CONCAT,
+	  NFT_TYPE_CONCAT2(NFT_TYPE_IP6ADDR, NFT_TYPE_IP6ADDR), 32, { 16, 16 },
+	  NFT_BYTEORDER_MIXED, false },
+	{ "cni_local4", NFT_SET_INTERVAL | NFT_SET_CONCAT,
+	  NFT_TYPE_CONCAT2(NFT_TYPE_IPADDR, NFT_TYPE_IPADDR), 8, { 4, 4 }, NFT_BYTEORDER_MIXED,
+	  false },
+	{ "cni_local6", NFT_SET_INTERVAL | NFT_SET_CONCAT,
+	  NFT_TYPE_CONCAT2(NFT_TYPE_IP6ADDR, NFT_TYPE_IP6ADDR), 32, { 16, 16 },
+	  NFT_BYTEORDER_MIXED, false },
+	{ "cni_masq4", 0, NFT_TYPE_IPADDR, 4, { 0 }, NFT_BYTEORDER_BIG, false },
+	{ "cni_masq6", 0, NFT_TYPE_IP6ADDR, 16, { 0 }, NFT_BYTEORDER_BIG, false },
+	{ "cni_allow4", 0, NFT_TYPE_IPADDR, 4, { 0 }, NFT_BYTEORDER_BIG, false },
+	{ "cni_allow6", 0, NFT_TYPE_IP6ADDR, 16, { 0 }, NFT_BYTEORDER_BIG, false },
+	{ "cni_iso_br", 0, NFT_TYPE_IFNAME, 16, { 0 }, NFT_BYTEORDER_HOST, false },
+	{ "cni_own_br", NFT_SET_CONCAT, NFT_TYPE_CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IFNAME), 32,
+	  { 16, 16 }, NFT_BYTEORDER_HOST, false },
 };
 
 /* Rule builder: remembers the first failure so that call sites stay flat. */
@@ -396,12 +420,14 @@ static void fw_dnat_hook_rules(struct berth_fw_batch *b, const char *chain, int 
  * [ct status dnat] ip saddr . ip daddr @same4 masquerade|return (and ip6/same6):
  * the second field goes right after the first (32-bit registers).
  */
-static void fw_same_rule(struct berth_fw_batch *b, const char *chain, int af, bool dnat_only,
-			 bool masq, int *err)
+static void fw_pair_rule(struct berth_fw_batch *b, const char *chain, const char *base, int af,
+			 bool dnat_only, bool masq, int *err)
 {
 	bool v4 = af == AF_INET;
-	const char *ip = v4 ? "ip" : "ip6", *set = v4 ? "same4" : "same6";
-	char text[96];
+	const char *ip = v4 ? "ip" : "ip6";
+	char text[96], set[24];
+
+	snprintf(set, sizeof(set), "%s%c", base, v4 ? '4' : '6');
 	struct fw_rule rb = fw_rule_start(b, chain);
 
 	if (dnat_only)
@@ -418,6 +444,35 @@ static void fw_same_rule(struct berth_fw_batch *b, const char *chain, int af, bo
 		ex_verdict(&rb, NFT_RETURN);
 	snprintf(text, sizeof(text), "%s%s saddr . %s daddr @%s %s",
 		 dnat_only ? "ct status dnat " : "", ip, ip, set, masq ? "masquerade" : "return");
+	fw_rule_push(b, &rb, chain, text, err);
+}
+
+static void fw_same_rule(struct berth_fw_batch *b, const char *chain, int af, bool dnat_only,
+			 bool masq, int *err)
+{
+	fw_pair_rule(b, chain, "same", af, dnat_only, masq, err);
+}
+
+/* <ip> saddr|daddr @<base>4|6 [ct state established,related] accept|masquerade */
+static void fw_addr_rule(struct berth_fw_batch *b, const char *chain, const char *base, int af,
+			 bool daddr, bool established, bool masq, int *err)
+{
+	bool v4 = af == AF_INET;
+	const char *ip = v4 ? "ip" : "ip6";
+	char text[96], set[24];
+	struct fw_rule rb = fw_rule_start(b, chain);
+
+	snprintf(set, sizeof(set), "%s%c", base, v4 ? '4' : '6');
+	ex_addr(&rb, af, daddr);
+	ex_lookup(&rb, set, FW_NO_DREG);
+	if (established)
+		ex_ct_bits(&rb, NFT_CT_STATE, CT_STATE_ESTABLISHED | CT_STATE_RELATED);
+	if (masq)
+		ex_masq(&rb);
+	else
+		ex_verdict(&rb, NF_ACCEPT);
+	snprintf(text, sizeof(text), "%s %s @%s%s %s", ip, daddr ? "daddr" : "saddr", set,
+		 established ? " ct state established,related" : "", masq ? "masquerade" : "accept");
 	fw_rule_push(b, &rb, chain, text, err);
 }
 
@@ -449,6 +504,9 @@ static void fw_postrouting_rules(struct berth_fw_batch *b, const char *chain, in
 	 */
 	fw_same_rule(b, chain, AF_INET, true, true, err);
 	fw_same_rule(b, chain, AF_INET6, true, true, err);
+	/* CNI portmap: snat (source subnet . container) and masqAll (any . container). */
+	fw_pair_rule(b, chain, "cni_hp", AF_INET, true, true, err);
+	fw_pair_rule(b, chain, "cni_hp", AF_INET6, true, true, err);
 
 	/* Host processes to 127.0.0.1:<port> (needs route_localnet on the bridge). */
 	{
@@ -464,6 +522,11 @@ static void fw_postrouting_rules(struct berth_fw_batch *b, const char *chain, in
 
 	fw_same_rule(b, chain, AF_INET, false, false, err);
 	fw_same_rule(b, chain, AF_INET6, false, false, err);
+	/* CNI nat: an address's traffic within its own subnet stays, the rest is masqueraded. */
+	fw_pair_rule(b, chain, "cni_local", AF_INET, false, false, err);
+	fw_pair_rule(b, chain, "cni_local", AF_INET6, false, false, err);
+	fw_addr_rule(b, chain, "cni_masq", AF_INET, false, false, true, err);
+	fw_addr_rule(b, chain, "cni_masq", AF_INET6, false, false, true, err);
 
 	for (int fam = 0; fam < 2; fam++) {
 		const char *set = fam ? "nat6" : "nat4";
@@ -523,6 +586,26 @@ static void fw_forward_rules(struct berth_fw_batch *b, const char *chain, int *e
 	ex_lookup(&rb, "fwd_iso", NFT_REG_VERDICT);
 	fw_rule_push(b, &rb, chain, "iifname vmap @fwd_iso", err);
 
+	/*
+	 * CNI firewall ingressPolicy: same-bridge bridges accept their own
+	 * traffic, then anything between two bridges with a policy (or, for
+	 * isolated ones, within one) is dropped.
+	 */
+	rb = fw_rule_start(b, chain);
+	ex_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
+	ex_meta(&rb, NFT_META_OIFNAME, NFT_REG_2);
+	ex_lookup(&rb, "cni_own_br", FW_NO_DREG);
+	ex_verdict(&rb, NF_ACCEPT);
+	fw_rule_push(b, &rb, chain, "iifname . oifname @cni_own_br accept", err);
+
+	rb = fw_rule_start(b, chain);
+	ex_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
+	ex_lookup(&rb, "cni_iso_br", FW_NO_DREG);
+	ex_meta(&rb, NFT_META_OIFNAME, NFT_REG_1);
+	ex_lookup(&rb, "cni_iso_br", FW_NO_DREG);
+	ex_verdict(&rb, NF_DROP);
+	fw_rule_push(b, &rb, chain, "iifname @cni_iso_br oifname @cni_iso_br drop", err);
+
 	for (int fam = 0; fam < 2; fam++) {
 		int af = fam ? AF_INET6 : AF_INET;
 		const char *set = fam ? "nat6" : "nat4", *ip = fam ? "ip6" : "ip";
@@ -543,6 +626,12 @@ static void fw_forward_rules(struct berth_fw_batch *b, const char *chain, int *e
 		ex_verdict(&rb, NF_ACCEPT);
 		snprintf(text, sizeof(text), "%s saddr @%s accept", ip, set);
 		fw_rule_push(b, &rb, chain, text, err);
+	}
+	/* CNI firewall: what the reference plugin accepts, per container address. */
+	for (int fam = 0; fam < 2; fam++) {
+		int af = fam ? AF_INET6 : AF_INET;
+		fw_addr_rule(b, chain, "cni_allow", af, true, true, false, err);
+		fw_addr_rule(b, chain, "cni_allow", af, false, false, false, err);
 	}
 }
 

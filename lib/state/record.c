@@ -32,9 +32,11 @@ void berth_record_free(struct berth_record *r)
 	free(r->owner);
 	free(r->id);
 	free(r->name);
+	free(r->network);
 	free(r->nets);
 	free(r->redirects);
 	free(r->forwards);
+	free(r->elems);
 	free(r);
 }
 
@@ -134,6 +136,32 @@ static json_t *forward_json(const struct berth_fw_portmap *p)
 	return TAKE_PTR(o);
 }
 
+static json_t *elem_json(const struct berth_fw_elem *e)
+{
+	_cleanup_(json_decrefp) json_t *o = json_object();
+	const char *kind = berth_fw_elem_kind_to_string(e->kind);
+	char b[BERTH_IPNET_STRLEN];
+
+	if (!o || !kind || put(o, "kind", json_string(kind)) < 0)
+		return NULL;
+	switch (e->kind) {
+	case BERTH_FW_ELEM_HAIRPIN:
+	case BERTH_FW_ELEM_MASQ:
+		if (put(o, "net", json_string(berth_ipnet_fmt(&e->net, b))) < 0)
+			return NULL;
+		__attribute__((fallthrough));
+	case BERTH_FW_ELEM_ALLOW:
+		if (put(o, "addr", ip_json(&e->addr)) < 0)
+			return NULL;
+		break;
+	default:
+		if (put(o, "bridge", json_string(e->ifname)) < 0)
+			return NULL;
+		break;
+	}
+	return TAKE_PTR(o);
+}
+
 int berth_record_to_json(const struct berth_record *r, char **ret, size_t *ret_len)
 {
 	_cleanup_(json_decrefp) json_t *o = json_object();
@@ -142,7 +170,7 @@ int berth_record_to_json(const struct berth_record *r, char **ret, size_t *ret_l
 
 	if (!owner_ok(r->owner) || !r->id || !*r->id || strlen(r->id) > BERTH_RECORD_MAX_ID ||
 	    r->n_nets > BERTH_RECORD_MAX_NETWORKS || r->n_forwards > BERTH_RECORD_MAX_FORWARDS ||
-	    r->n_redirects > BERTH_RECORD_MAX_REDIRECTS)
+	    r->n_redirects > BERTH_RECORD_MAX_REDIRECTS || r->n_elems > BERTH_RECORD_MAX_ELEMS)
 		return -EINVAL;
 	if (!o || !nets || !redirs || !fwds)
 		return -ENOMEM;
@@ -163,11 +191,20 @@ int berth_record_to_json(const struct berth_record *r, char **ret, size_t *ret_l
 	if (put(o, "version", json_integer(RECORD_VERSION)) < 0 ||
 	    put(o, "owner", json_string(r->owner)) < 0 || put(o, "id", json_string(r->id)) < 0 ||
 	    (r->name && put(o, "name", json_string(r->name)) < 0) ||
+	    (r->network && put(o, "network", json_string(r->network)) < 0) ||
 	    put(o, "pending", json_boolean(r->pending)) < 0 ||
 	    put(o, "networks", TAKE_PTR(nets)) < 0 ||
 	    put(o, "dns_redirects", TAKE_PTR(redirs)) < 0 ||
 	    put(o, "port_forwards", TAKE_PTR(fwds)) < 0)
 		return -ENOMEM;
+	if (r->n_elems > 0) {
+		json_t *els = json_array();
+		if (put(o, "fw_elements", els) < 0)
+			return -ENOMEM;
+		for (size_t i = 0; i < r->n_elems; i++)
+			if (push(els, elem_json(&r->elems[i])) < 0)
+				return -ENOMEM;
+	}
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!s)
 		return -ENOMEM;
@@ -255,6 +292,35 @@ static int parse_forward(const json_t *v, struct berth_fw_portmap *p)
 	return 0;
 }
 
+static int parse_elem(const json_t *v, struct berth_fw_elem *e)
+{
+	const char *kind, *s;
+	int k;
+
+	if (!json_is_object(v) || get_str(v, "kind", true, &kind) < 0 ||
+	    (k = berth_fw_elem_kind_from_string(kind)) < 0)
+		return -EINVAL;
+	*e = (struct berth_fw_elem){ .kind = (enum berth_fw_elem_kind)k };
+	switch (e->kind) {
+	case BERTH_FW_ELEM_HAIRPIN:
+	case BERTH_FW_ELEM_MASQ:
+		if (get_str(v, "net", true, &s) < 0 || berth_ipnet_parse(s, &e->net) < 0)
+			return -EINVAL;
+		__attribute__((fallthrough));
+	case BERTH_FW_ELEM_ALLOW:
+		if (get_ip(v, "addr", &e->addr) < 0)
+			return -EINVAL;
+		if (e->kind != BERTH_FW_ELEM_ALLOW && e->net.ip.family != e->addr.family)
+			return -EINVAL;
+		return 0;
+	default:
+		if (get_str(v, "bridge", true, &s) < 0 || !berth_ifname_valid(s))
+			return -EINVAL;
+		snprintf(e->ifname, sizeof(e->ifname), "%s", s);
+		return 0;
+	}
+}
+
 static int dup_opt(const char *s, char **ret)
 {
 	*ret = NULL;
@@ -268,8 +334,8 @@ int berth_record_from_json(const char *buf, size_t len, struct berth_record **re
 {
 	_cleanup_(json_decrefp) json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
 	_cleanup_(berth_record_freep) struct berth_record *r = NULL;
-	const char *owner, *id, *name;
-	const json_t *nets, *redirs, *fwds, *v, *pend;
+	const char *owner, *id, *name, *network;
+	const json_t *nets, *redirs, *fwds, *els, *v, *pend;
 	size_t i;
 	int k;
 
@@ -278,7 +344,7 @@ int berth_record_from_json(const char *buf, size_t len, struct berth_record **re
 		return -EINVAL;
 	if (get_str(o, "owner", true, &owner) < 0 || !owner_ok(owner) ||
 	    get_str(o, "id", true, &id) < 0 || !*id || strlen(id) > BERTH_RECORD_MAX_ID ||
-	    get_str(o, "name", false, &name) < 0)
+	    get_str(o, "name", false, &name) < 0 || get_str(o, "network", false, &network) < 0)
 		return -EINVAL;
 	pend = json_object_get(o, "pending");
 	if (pend && !json_is_boolean(pend))
@@ -286,7 +352,9 @@ int berth_record_from_json(const char *buf, size_t len, struct berth_record **re
 	nets = json_object_get(o, "networks");
 	redirs = json_object_get(o, "dns_redirects");
 	fwds = json_object_get(o, "port_forwards");
-	if ((nets && (!json_is_array(nets) || json_array_size(nets) > BERTH_RECORD_MAX_NETWORKS)) ||
+	els = json_object_get(o, "fw_elements");
+	if ((els && (!json_is_array(els) || json_array_size(els) > BERTH_RECORD_MAX_ELEMS)) ||
+	    (nets && (!json_is_array(nets) || json_array_size(nets) > BERTH_RECORD_MAX_NETWORKS)) ||
 	    (redirs &&
 	     (!json_is_array(redirs) || json_array_size(redirs) > BERTH_RECORD_MAX_REDIRECTS)) ||
 	    (fwds && (!json_is_array(fwds) || json_array_size(fwds) > BERTH_RECORD_MAX_FORWARDS)))
@@ -297,7 +365,7 @@ int berth_record_from_json(const char *buf, size_t len, struct berth_record **re
 		return -ENOMEM;
 	r->pending = json_is_true(pend);
 	if ((k = dup_opt(owner, &r->owner)) < 0 || (k = dup_opt(id, &r->id)) < 0 ||
-	    (k = dup_opt(name, &r->name)) < 0)
+	    (k = dup_opt(name, &r->name)) < 0 || (k = dup_opt(network, &r->network)) < 0)
 		return k;
 	size_t nn = json_array_size(nets), nr = json_array_size(redirs), nf = json_array_size(fwds);
 	r->nets = calloc(nn ? nn : 1, sizeof(*r->nets));
@@ -321,6 +389,16 @@ int berth_record_from_json(const char *buf, size_t len, struct berth_record **re
 			return -EINVAL;
 	}
 	r->n_forwards = nf;
+	if (json_array_size(els) > 0) {
+		r->elems = calloc(json_array_size(els), sizeof(*r->elems));
+		if (!r->elems)
+			return -ENOMEM;
+		json_array_foreach(els, i, v) {
+			if (parse_elem(v, &r->elems[i]) < 0)
+				return -EINVAL;
+		}
+		r->n_elems = json_array_size(els);
+	}
 	*ret = TAKE_PTR(r);
 	return 0;
 }
@@ -487,4 +565,71 @@ int berth_record_foreach(const char *owner, int (*cb)(const struct berth_record 
 	if (ret_bad)
 		*ret_bad = w.bad;
 	return r;
+}
+
+/* ---- port-forward owners ------------------------------------------------------ */
+
+bool berth_fw_portmap_clash(const struct berth_fw_portmap *a, const struct berth_fw_portmap *b)
+{
+	unsigned a_last = a->host_port + a->range - 1u, b_last = b->host_port + b->range - 1u;
+
+	if (a->host_ip.family != b->host_ip.family || a->protocol != b->protocol ||
+	    a->host_port > b_last || b->host_port > a_last)
+		return false;
+	/* "any address" (unspecified) and a specific address live in different maps */
+	return berth_ip_equal(&a->host_ip, &b->host_ip);
+}
+
+struct owner_search {
+	const struct berth_fw_portmap *pm;
+	size_t n;
+	const char *skip_owner, *skip_id;
+	struct berth_record_owner *ret;
+	int err;
+};
+
+static int owner_cb(const struct berth_record *rec, void *userdata)
+{
+	struct owner_search *os = userdata;
+
+	if ((!os->skip_owner || strcmp(rec->owner, os->skip_owner) == 0) &&
+	    (!os->skip_id || strcmp(rec->id, os->skip_id) == 0) && (os->skip_owner || os->skip_id))
+		return 0;
+	for (size_t i = 0; i < rec->n_forwards; i++)
+		for (size_t j = 0; j < os->n; j++) {
+			if (!berth_fw_portmap_clash(&rec->forwards[i], &os->pm[j]))
+				continue;
+			os->ret->owner = strdup(rec->owner);
+			os->ret->id = strdup(rec->id);
+			os->ret->name = rec->name ? strdup(rec->name) : NULL;
+			if (!os->ret->owner || !os->ret->id || (rec->name && !os->ret->name))
+				os->err = -ENOMEM;
+			return -1; /* found: stop */
+		}
+	return 0;
+}
+
+void berth_record_owner_done(struct berth_record_owner *o)
+{
+	if (!o)
+		return;
+	free(o->owner);
+	free(o->id);
+	free(o->name);
+	*o = (struct berth_record_owner){ 0 };
+}
+
+int berth_record_forward_owner(const struct berth_fw_portmap *pm, size_t n, const char *skip_owner,
+			       const char *skip_id, struct berth_record_owner *ret)
+{
+	struct owner_search os = { .pm = pm, .n = n, .skip_owner = skip_owner,
+				   .skip_id = skip_id, .ret = ret };
+
+	*ret = (struct berth_record_owner){ 0 };
+	(void)berth_record_foreach(NULL, owner_cb, &os, NULL);
+	if (os.err < 0) {
+		berth_record_owner_done(ret);
+		return os.err;
+	}
+	return ret->owner ? 1 : 0;
 }

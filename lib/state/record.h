@@ -16,7 +16,11 @@
  *
  * "networks" are the managed bridge networks whose firewall elements the
  * attachment needs; "port_forwards" and "dns_redirects" are exactly the
- * elements its setup added.
+ * elements its setup added. The CNI plugins' other elements (struct
+ * berth_fw_elem) are in "fw_elements" (present only when not empty):
+ *
+ *    "fw_elements":[{"kind":"hairpin","net":"10.1.0.0/16","addr":"10.1.0.5"},
+ *                   {"kind":"same-bridge","bridge":"cni0"}]
  *
  * A record is written with "pending": true *before* the nftables commit it
  * describes, and rewritten without it after the commit. A process killed in
@@ -40,6 +44,7 @@
 #define BERTH_RECORD_MAX_REDIRECTS 64
 #define BERTH_RECORD_MAX_RECORDS 65536
 #define BERTH_RECORD_MAX_ID 255
+#define BERTH_RECORD_MAX_ELEMS 256
 
 struct berth_record_net {
 	char bridge[BERTH_IFNAMSIZ];
@@ -58,6 +63,7 @@ struct berth_record {
 	char *owner; /* front end: "netavark", "cni", "engine" ([a-z0-9-], <= 32) */
 	char *id;    /* attachment id within the owner (any text <= 255 bytes) */
 	char *name;  /* container name for messages, may be NULL */
+	char *network; /* CNI: the network (config) name, GC's scope; may be NULL */
 	bool pending;
 	struct berth_record_net *nets;
 	size_t n_nets;
@@ -65,6 +71,8 @@ struct berth_record {
 	size_t n_redirects;
 	struct berth_fw_portmap *forwards;
 	size_t n_forwards;
+	struct berth_fw_elem *elems; /* may be NULL when n_elems is 0 */
+	size_t n_elems;
 };
 
 void berth_record_free(struct berth_record *r);
@@ -90,3 +98,19 @@ int berth_record_remove(const char *owner, const char *id);
  */
 int berth_record_foreach(const char *owner, int (*cb)(const struct berth_record *r, void *data),
 			 void *data, size_t *ret_bad);
+
+/*
+ * Who forwards what would clash with pm[0..n) (the same host address, or
+ * both "any", same family and protocol, overlapping host ports)? Searches the
+ * records of every owner except (skip_owner, skip_id) (either may be NULL).
+ * Returns 1 and fills *ret (free with berth_record_owner_done()) when found,
+ * 0 when no record has such a forward, -errno.
+ */
+struct berth_record_owner {
+	char *owner, *id, *name; /* name may be NULL */
+};
+int berth_record_forward_owner(const struct berth_fw_portmap *pm, size_t n, const char *skip_owner,
+			       const char *skip_id, struct berth_record_owner *ret);
+void berth_record_owner_done(struct berth_record_owner *o);
+/* Do two forwards use the same map keys (what nftables refuses with EEXIST)? */
+bool berth_fw_portmap_clash(const struct berth_fw_portmap *a, const struct berth_fw_portmap *b);

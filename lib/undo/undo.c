@@ -27,6 +27,7 @@ enum undo_kind {
 	UNDO_FW_NETWORK,
 	UNDO_FW_PORTMAPS,
 	UNDO_FW_DNS_REDIRECT,
+	UNDO_FW_ELEMS,
 	UNDO_RECORD,
 	UNDO_DNS_ENTRY,
 };
@@ -43,6 +44,7 @@ struct undo_entry {
 	struct berth_ipnet *subnets;
 	struct berth_fw_network net;
 	struct berth_fw_portmap *pm;
+	struct berth_fw_elem *el;
 	size_t n;
 };
 
@@ -64,6 +66,7 @@ static void entry_done(struct undo_entry *e)
 	free(e->s3);
 	free(e->subnets);
 	free(e->pm);
+	free(e->el);
 }
 
 void berth_undo_free(struct berth_undo *u)
@@ -221,6 +224,22 @@ int berth_undo_fw_portmaps(struct berth_undo *u, const char *table,
 	return copy_strings(u, e, NULL, table, NULL);
 }
 
+int berth_undo_fw_elems(struct berth_undo *u, const char *table, const struct berth_fw_elem *el,
+			size_t n)
+{
+	if (n == 0)
+		return 0;
+	struct undo_entry *e = push(u, UNDO_FW_ELEMS, NULL);
+	if (!e)
+		return -ENOMEM;
+	e->el = malloc(n * sizeof(*el));
+	if (!e->el)
+		return pop_oom(u);
+	memcpy(e->el, el, n * sizeof(*el));
+	e->n = n;
+	return copy_strings(u, e, NULL, table, NULL);
+}
+
 int berth_undo_fw_dns_redirect(struct berth_undo *u, const char *table,
 			       const struct berth_ip *gateway, uint16_t port)
 {
@@ -252,7 +271,8 @@ int berth_undo_dns_entry(struct berth_undo *u, const char *dir, const char *file
 static bool is_fw(const struct undo_entry *e)
 {
 	return e->kind == UNDO_FW_TABLE || e->kind == UNDO_FW_NETWORK ||
-	       e->kind == UNDO_FW_PORTMAPS || e->kind == UNDO_FW_DNS_REDIRECT;
+	       e->kind == UNDO_FW_PORTMAPS || e->kind == UNDO_FW_DNS_REDIRECT ||
+	       e->kind == UNDO_FW_ELEMS;
 }
 
 static int queue_fw(struct berth_fw_batch *b, const struct undo_entry *e)
@@ -264,6 +284,8 @@ static int queue_fw(struct berth_fw_batch *b, const struct undo_entry *e)
 		return berth_fw_batch_del_portmaps(b, e->pm, e->n);
 	case UNDO_FW_DNS_REDIRECT:
 		return berth_fw_batch_del_dns_redirect(b, &e->ip, e->port);
+	case UNDO_FW_ELEMS:
+		return berth_fw_batch_del_elems(b, e->el, e->n);
 	default:
 		return 0;
 	}

@@ -65,6 +65,8 @@ int berth_undo_fw_network(struct berth_undo *u, const char *table,
 			  const struct berth_fw_network *n);
 int berth_undo_fw_portmaps(struct berth_undo *u, const char *table,
 			   const struct berth_fw_portmap *pm, size_t n);
+int berth_undo_fw_elems(struct berth_undo *u, const char *table, const struct berth_fw_elem *el,
+			size_t n);
 int berth_undo_fw_dns_redirect(struct berth_undo *u, const char *table,
 			       const struct berth_ip *gateway, uint16_t port);
 

@@ -5,6 +5,7 @@
 # with netavark 1.4.0.
 
 load helpers
+load traffic-helpers
 
 setup() {
     world_create
@@ -23,34 +24,6 @@ ports() { ctr_set c1 --argjson p "$1" '.port_mappings = $p'; }
 pm() { # HOST_IP HOST_PORT CONTAINER_PORT RANGE PROTO
     printf '{"host_ip": "%s", "container_port": %d, "host_port": %d, "range": %d, "protocol": "%s"}' \
         "$1" "$3" "$2" "$4" "$5"
-}
-
-# serve_tcp CTR PORT: a TCP server in CTR answering "<CTR>-<PORT>"
-# (no ':' in SYSTEM commands: socat splits addresses on it)
-serve_tcp() {
-    bg "$1" socat TCP4-LISTEN:"$2",reuseaddr,fork SYSTEM:"echo $1-$2"
-    wait_for 50 0.1 _listening "$1" "$2"
-}
-
-# serve_udp CTR PORT: a UDP server in CTR answering "<CTR>-<PORT>"
-serve_udp() {
-    bg "$1" socat UDP4-RECVFROM:"$2",reuseaddr,fork SYSTEM:"echo $1-$2"
-    wait_for 50 0.1 _udp_bound "$1" "$2"
-}
-_udp_bound() { inns "$1" ss -Hlun "sport = :$2" | grep -q .; }
-
-# tcp_get FROM ADDR PORT: what a TCP connection from FROM reads
-tcp_get() {
-    local addr=$2
-    [[ $addr == *:* ]] && addr="[$addr]"
-    inns "$1" timeout 5 socat -T2 - "TCP:$addr:$3,connect-timeout=2" </dev/null 2>/dev/null || true
-}
-
-# udp_get FROM ADDR PORT: the answer to a datagram, asked up to three times
-# with a 2 s wait each (udp-get.py; not socat: after EOF on stdin it waits
-# only 0.5 s (-t) for the answer, too short on a loaded machine)
-udp_get() {
-    inns "$1" timeout 8 python3 "$HELPERS_DIR/udp-get.py" "$2" "$3" 2>/dev/null || true
 }
 
 @test "tcp forward: reached from the outside through the host address" {
@@ -395,7 +368,7 @@ _sctp_listening() { inns "$1" ss -HlnS "sport = :$2" 2>/dev/null | grep -q .; }
     setup_ok c1
     local base
     base=$(berth_rule_count host)
-    assert_eq "$base" 25 "rules with 1 container, 1 mapping (4+1+1+9+10, docs/firewall.md)"
+    assert_eq "$base" 37 "rules with 1 container, 1 mapping (4+1+1+15+16, docs/firewall.md)"
     ctr_new c2
     ctr_join c2 mynet eth0 10.89.1.3
     ctr_ports c2 "[$(pm "" 10000 10000 1000 tcp)]"

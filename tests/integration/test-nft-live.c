@@ -164,9 +164,12 @@ static void test_two_networks(void **state)
 		    (streq(names[0], "podman2") && streq(names[1], "podman1")));
 	berth_strv_free(names);
 
-	/* 4 portfwd + prerouting + output + 9 postrouting + 10 forward + one per isolated network */
+	/*
+	 * 4 portfwd + prerouting + output + 9 (+ 6 CNI) postrouting + 10 (+ 6 CNI) forward
+	 * + one per isolated network
+	 */
 	baseline_rules = count_rules();
-	assert_int_equal(baseline_rules, 4 + 1 + 1 + 9 + 10 + 2);
+	assert_int_equal(baseline_rules, 4 + 1 + 1 + 9 + 6 + 10 + 6 + 2);
 }
 
 static void test_idempotent(void **state)
@@ -288,7 +291,7 @@ static void test_ensure_restores_rules(void **state)
 	_cleanup_free_ char *ignored = NULL;
 
 	ignored = run("nft flush chain inet berth forward 2>&1");
-	assert_int_equal(count_rules(), baseline_rules - 1 - 10);
+	assert_int_equal(count_rules(), baseline_rules - 1 - 10 - 6);
 	commit_ok(true, false, NULL, 0);
 	assert_int_equal(count_rules(), baseline_rules - 1);
 }
@@ -585,6 +588,83 @@ static void test_rebuild_one_batch(void **state)
 	assert_int_equal(count_rules(), baseline_rules - 1);
 }
 
+static struct berth_fw_elem elem_make(enum berth_fw_elem_kind kind, const char *net,
+				      const char *addr, const char *ifname)
+{
+	struct berth_fw_elem e = { .kind = kind };
+	if (net)
+		assert_int_equal(berth_ipnet_parse(net, &e.net), 0);
+	if (addr)
+		assert_int_equal(berth_ip_parse(addr, &e.addr), 0);
+	if (ifname)
+		snprintf(e.ifname, sizeof(e.ifname), "%s", ifname);
+	return e;
+}
+
+/* probe: 0 when every element is there, -ENOENT / -EILSEQ naming the first that is not. */
+static int probe(const struct berth_fw_elem *el, size_t n, const struct berth_fw_portmap *pm,
+		 size_t n_pm, char **ret_msg)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	assert_int_equal(berth_fw_batch_add_elems(b, el, n), 0);
+	if (n_pm)
+		assert_int_equal(berth_fw_batch_add_portmaps(b, pm, n_pm), 0);
+	return berth_fw_batch_probe(b, ret_msg);
+}
+
+/* The CNI plugins' elements in the kernel, and the probe CNI CHECK uses. */
+static void test_cni_elems_probe(void **state)
+{
+	const struct berth_fw_elem el[] = {
+		elem_make(BERTH_FW_ELEM_HAIRPIN, "10.77.0.0/24", "10.77.0.2", NULL),
+		elem_make(BERTH_FW_ELEM_HAIRPIN, "::/0", "fd77::2", NULL),
+		elem_make(BERTH_FW_ELEM_MASQ, "10.77.0.0/24", "10.77.0.2", NULL),
+		elem_make(BERTH_FW_ELEM_ALLOW, NULL, "10.77.0.2", NULL),
+		elem_make(BERTH_FW_ELEM_SAME_BRIDGE, NULL, NULL, "cni0"),
+		elem_make(BERTH_FW_ELEM_ISOLATED, NULL, NULL, "cni1"),
+	};
+	struct berth_fw_portmap pm = pm_make("0.0.0.0", IPPROTO_TCP, 18080, 80, 1, "10.77.0.2");
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	_cleanup_free_ char *out = NULL, *msg = NULL, *ignored = NULL;
+
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	assert_int_equal(berth_fw_batch_add_elems(b, el, ARRAY_SIZE(el)), 0);
+	assert_int_equal(berth_fw_batch_add_portmaps(b, &pm, 1), 0);
+	assert_int_equal(berth_fw_commit(b, &msg), 0);
+	out = list_table();
+	assert_contains(out, "10.77.0.0/24 . 10.77.0.2");
+	assert_contains(out, "::/0 . fd77::2");
+	assert_contains(out, "10.77.0.2 . 10.77.0.0/24");
+	assert_contains(out, "\"cni0\" . \"cni0\"");
+	assert_int_equal(count_rules(), baseline_rules - 1);
+
+	assert_int_equal(probe(el, ARRAY_SIZE(el), &pm, 1, NULL), 0);
+	ignored = run("nft delete element inet berth cni_masq4 '{ 10.77.0.2 }' 2>&1");
+	assert_int_equal(probe(el, ARRAY_SIZE(el), NULL, 0, &msg), -ENOENT);
+	assert_contains(msg, "10.77.0.2 of set cni_masq4");
+	free(msg);
+	msg = NULL;
+	free(ignored);
+	ignored = run("nft delete element inet berth pf4_any '{ tcp . 18080 }' 2>&1; "
+		      "nft add element inet berth pf4_any '{ tcp . 18080 : 10.77.0.9 . 80 }' 2>&1");
+	assert_int_equal(probe(&el[0], 1, &pm, 1, &msg), -EILSEQ);
+	assert_contains(msg, "pf4_any");
+
+	/* removal twice: missing is fine */
+	for (int i = 0; i < 2; i++) {
+		berth_fw_batch_free(b);
+		assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+		assert_int_equal(berth_fw_batch_del_elems(b, el, ARRAY_SIZE(el)), 0);
+		assert_int_equal(berth_fw_commit(b, NULL), 0);
+	}
+	free(out);
+	out = list_table();
+	assert_lacks(out, "10.77.0.2 .");
+	assert_lacks(out, "cni0");
+	assert_int_equal(probe(&el[3], 1, NULL, 0, NULL), -ENOENT);
+}
+
 static void test_del_table(void **state)
 {
 	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
@@ -620,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_portmap_range_1000),
 		cmocka_unit_test(test_dns_redirect),
 		cmocka_unit_test(test_rebuild_one_batch),
+		cmocka_unit_test(test_cni_elems_probe),
 		cmocka_unit_test(test_del_table),
 	};
 

@@ -82,9 +82,9 @@ static void test_ensure_table(void **state)
 	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
 	assert_int_equal(berth_fw_batch_size(b), 0);
 	assert_int_equal(berth_fw_batch_ensure_table(b), 0);
-	/* table + 13 sets + 5 x (chain, flush) + portfwd 4, prerouting 1, output 1,
-	 * postrouting 9, forward 10 rules */
-	assert_int_equal(berth_fw_batch_size(b), 1 + 13 + 10 + 4 + 1 + 1 + 9 + 10);
+	/* table + 13 sets + 10 CNI sets + 5 x (chain, flush) + portfwd 4, prerouting 1,
+	 * output 1, postrouting 9 + 6 CNI, forward 10 + 6 CNI rules */
+	assert_int_equal(berth_fw_batch_size(b), 1 + 13 + 10 + 10 + 4 + 1 + 1 + 9 + 6 + 10 + 6);
 	check_golden(b, "ensure-table.txt");
 }
 
@@ -399,6 +399,64 @@ static void test_empty_commit(void **state)
 	berth_fw_batch_free(NULL);
 }
 
+static struct berth_fw_elem elem_make(enum berth_fw_elem_kind kind, const char *net,
+				      const char *addr, const char *ifname)
+{
+	struct berth_fw_elem e = { .kind = kind };
+	if (net)
+		assert_int_equal(berth_ipnet_parse(net, &e.net), 0);
+	if (addr)
+		assert_int_equal(berth_ip_parse(addr, &e.addr), 0);
+	if (ifname)
+		snprintf(e.ifname, sizeof(e.ifname), "%s", ifname);
+	return e;
+}
+
+/* The CNI plugins' elements, added and removed (golden), and their validation. */
+static void test_cni_elems(void **state)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	const struct berth_fw_elem el[] = {
+		elem_make(BERTH_FW_ELEM_HAIRPIN, "10.77.0.2/24", "10.77.0.2", NULL),
+		elem_make(BERTH_FW_ELEM_HAIRPIN, "::/0", "fd77::2", NULL),
+		elem_make(BERTH_FW_ELEM_MASQ, "10.77.0.0/24", "10.77.0.2", NULL),
+		elem_make(BERTH_FW_ELEM_ALLOW, NULL, "fd77::2", NULL),
+		elem_make(BERTH_FW_ELEM_SAME_BRIDGE, NULL, NULL, "cni0"),
+		elem_make(BERTH_FW_ELEM_ISOLATED, NULL, NULL, "cni1"),
+	};
+
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	assert_int_equal(berth_fw_batch_add_elems(b, el, ARRAY_SIZE(el)), 0);
+	assert_int_equal(berth_fw_batch_del_elems(b, el, ARRAY_SIZE(el)), 0);
+	/* add: 1 + 1 + 2 + 1 + 2 + 1; del: the same, one per element */
+	assert_int_equal(berth_fw_batch_size(b), 2 * 8);
+	check_golden(b, "cni-elems.txt");
+
+	const struct berth_fw_elem bad[] = {
+		elem_make(BERTH_FW_ELEM_HAIRPIN, "fd00::/64", "10.77.0.2", NULL), /* mismatch */
+		elem_make(BERTH_FW_ELEM_ALLOW, NULL, "0.0.0.0", NULL),
+		elem_make(BERTH_FW_ELEM_MASQ, "10.0.0.0/8", "224.0.0.1", NULL),
+		elem_make(BERTH_FW_ELEM_ISOLATED, NULL, NULL, ""),
+		elem_make(_BERTH_FW_ELEM_MAX, NULL, "10.0.0.1", NULL),
+		elem_make(BERTH_FW_ELEM_ALLOW, NULL, NULL, NULL), /* no address */
+	};
+	size_t before = berth_fw_batch_size(b);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const struct berth_fw_elem two[2] = { el[0], bad[i] };
+		if (berth_fw_batch_add_elems(b, two, 2) != -EINVAL)
+			fail_msg("bad element %zu accepted", i);
+		assert_int_equal(berth_fw_batch_del_elems(b, two, 2), -EINVAL);
+	}
+	assert_int_equal(berth_fw_batch_size(b), before);
+	/* host bits of net do not matter */
+	const struct berth_fw_elem same =
+		elem_make(BERTH_FW_ELEM_HAIRPIN, "10.77.0.0/24", "10.77.0.2", NULL);
+	assert_true(berth_fw_elem_equal(&el[0], &same));
+	assert_false(berth_fw_elem_equal(&el[0], &el[2]));
+	assert_int_equal(berth_fw_elem_kind_from_string("same-bridge"), BERTH_FW_ELEM_SAME_BRIDGE);
+	assert_int_equal(berth_fw_elem_kind_from_string("open"), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_portmap_validation),
 		cmocka_unit_test(test_portmap_limits),
 		cmocka_unit_test(test_empty_commit),
+		cmocka_unit_test(test_cni_elems),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

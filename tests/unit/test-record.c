@@ -212,11 +212,98 @@ static void test_write_fails_cleanly(void **state)
 	berth_record_free(a);
 }
 
+/* The CNI plugins' fields: network, fw_elements; bad elements are refused. */
+static void test_cni_fields(void **state)
+{
+	struct berth_record *r = sample("cni-portmap", "cid-eth0", false), *back = NULL;
+	char *json = NULL, *again = NULL;
+	size_t len;
+
+	r->network = strdup("cninet");
+	r->elems = calloc(3, sizeof(*r->elems));
+	assert_non_null(r->elems);
+	r->elems[0].kind = BERTH_FW_ELEM_HAIRPIN;
+	assert_int_equal(berth_ipnet_parse("10.77.0.0/24", &r->elems[0].net), 0);
+	assert_int_equal(berth_ip_parse("10.77.0.2", &r->elems[0].addr), 0);
+	r->elems[1].kind = BERTH_FW_ELEM_ALLOW;
+	assert_int_equal(berth_ip_parse("fd00::2", &r->elems[1].addr), 0);
+	r->elems[2].kind = BERTH_FW_ELEM_SAME_BRIDGE;
+	snprintf(r->elems[2].ifname, sizeof(r->elems[2].ifname), "cni0");
+	r->n_elems = 3;
+
+	assert_int_equal(berth_record_to_json(r, &json, &len), 0);
+	assert_non_null(strstr(json, "\"network\":\"cninet\""));
+	assert_non_null(strstr(json, "\"fw_elements\":[{\"kind\":\"hairpin\",\"net\":\"10.77.0.0/24\","
+				     "\"addr\":\"10.77.0.2\"},{\"kind\":\"allow\",\"addr\":\"fd00::2\"},"
+				     "{\"kind\":\"same-bridge\",\"bridge\":\"cni0\"}]"));
+	assert_int_equal(berth_record_from_json(json, len, &back), 0);
+	assert_string_equal(back->network, "cninet");
+	assert_int_equal(back->n_elems, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(berth_fw_elem_equal(&back->elems[i], &r->elems[i]));
+	assert_int_equal(berth_record_to_json(back, &again, NULL), 0);
+	assert_string_equal(json, again);
+	berth_record_free(back);
+	back = NULL;
+
+	static const char *const bad[] = {
+		"{\"version\":1,\"owner\":\"cni\",\"id\":\"x\",\"fw_elements\":[{\"kind\":\"nope\"}]}",
+		"{\"version\":1,\"owner\":\"cni\",\"id\":\"x\",\"fw_elements\":[{\"kind\":\"masq\","
+		"\"net\":\"10.0.0.0/8\",\"addr\":\"fd00::1\"}]}",
+		"{\"version\":1,\"owner\":\"cni\",\"id\":\"x\",\"fw_elements\":[{\"kind\":\"isolated\","
+		"\"bridge\":\"much-too-long-name\"}]}",
+		"{\"version\":1,\"owner\":\"cni\",\"id\":\"x\",\"fw_elements\":{}}",
+		"{\"version\":1,\"owner\":\"cni\",\"id\":\"x\",\"network\":7}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(berth_record_from_json(bad[i], strlen(bad[i]), &back), -EINVAL);
+	free(json);
+	free(again);
+	berth_record_free(r);
+}
+
+/* The owner search both front ends use: overlap, family, protocol, self skipped. */
+static void test_forward_owner(void **state)
+{
+	struct berth_record *a = sample("netavark", "aaaa", false);
+	struct berth_record *b = sample("cni-portmap", "cid-eth0", false);
+	struct berth_record_owner ow;
+	struct berth_fw_portmap q = b->forwards[1]; /* udp 5000-5099 on 2001:db8::1 */
+
+	b->forwards[0].host_port = 9000;
+	b->forwards[1].host_port = 7000;
+	b->forwards[1].range = 1;
+	assert_int_equal(berth_record_write(a), 0);
+	assert_int_equal(berth_record_write(b), 0);
+
+	q.host_port = 5099;
+	q.range = 1;
+	assert_int_equal(berth_record_forward_owner(&q, 1, "cni-portmap", "cid-eth0", &ow), 1);
+	assert_string_equal(ow.owner, "netavark");
+	assert_string_equal(ow.id, "aaaa");
+	assert_string_equal(ow.name, "web");
+	berth_record_owner_done(&ow);
+	/* the owner itself is skipped */
+	assert_int_equal(berth_record_forward_owner(&q, 1, "netavark", "aaaa", &ow), 0);
+	q.protocol = IPPROTO_TCP;
+	assert_int_equal(berth_record_forward_owner(&q, 1, NULL, NULL, &ow), 0);
+	q = b->forwards[0]; /* tcp 9000 any */
+	assert_int_equal(berth_record_forward_owner(&q, 1, "netavark", "aaaa", &ow), 1);
+	assert_string_equal(ow.owner, "cni-portmap");
+	berth_record_owner_done(&ow);
+	q.host_port = 9001;
+	assert_int_equal(berth_record_forward_owner(&q, 1, NULL, NULL, &ow), 0);
+	berth_record_free(a);
+	berth_record_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_cni_fields),
+		cmocka_unit_test_setup_teardown(test_forward_owner, run_dir_setup, run_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_files, run_dir_setup, run_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_write_fails_cleanly, run_dir_setup,
 						run_dir_teardown),
