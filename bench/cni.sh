@@ -95,37 +95,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# world TAG COUNT: host + outside + COUNT container namespaces
-world() {
-    local tag=$1 count=$2 i h="$P-$1-host" o="$P-$1-outside"
-    {
-        echo "$h"
-        echo "$o"
-        for ((i = 1; i <= count; i++)); do echo "$P-$tag-c$i"; done
-    } >>"$NAMESPACES_FILE"
-    {
-        echo "netns add $h"
-        echo "netns add $o"
-        for ((i = 1; i <= count; i++)); do echo "netns add $P-$tag-c$i"; done
-    } >"$WORK/ns.batch"
-    ip -batch "$WORK/ns.batch"
-    for ((i = 1; i <= count; i++)); do echo "-n $P-$tag-c$i link set lo up"; done >"$WORK/lo.batch"
+# the containers' lo up, as a runtime leaves it
+lo_up() {
+    local i
+    for ((i = 1; i <= $2; i++)); do echo "-n $P-$1-c$i link set lo up"; done >"$WORK/lo.batch"
     ip -batch "$WORK/lo.batch"
-    ip -n "$h" link set lo up
-    ip -n "$h" link add vout type veth peer name eth0 netns "$o"
-    ip -n "$h" addr add 198.18.0.1/24 dev vout
-    ip -n "$o" addr add 198.18.0.2/24 dev eth0
-    ip -n "$h" link set vout up
-    ip -n "$o" link set eth0 up
-    ip -n "$h" route add default via 198.18.0.2
-}
-
-destroy_world() {
-    local tag=$1
-    grep "^$P-$tag-" "$NAMESPACES_FILE" | sed 's/^/netns del /' >"$WORK/del.batch" || true
-    ip -batch "$WORK/del.batch" 2>/dev/null || true
-    grep -v "^$P-$tag-" "$NAMESPACES_FILE" >"$WORK/ns.left" || true
-    mv "$WORK/ns.left" "$NAMESPACES_FILE"
 }
 
 # conflist TAG VERSION: the chain, its lease store under $WORK/TAG
@@ -167,6 +141,7 @@ run_impl() {
     local tag=$1 dir=$2 count=$3
     echo "  round $ROUND: $tag, $count containers" >&2
     world "$tag" "$count"
+    lo_up "$tag" "$count"
     mkdir -p "$WORK/$tag"
     conflist "$tag" 1.0.0 >"$WORK/$tag.conflist"
     plan "$tag" ADD "$count"
@@ -226,6 +201,7 @@ echo "failed calls (left out of every figure): berth $fb, reference $fr"
 echo "  GC: $N stale attachments (berth)" >&2
 ROUND=gc
 world gc "$N"
+lo_up gc "$N"
 mkdir -p "$WORK/gc"
 conflist gc 1.1.0 >"$WORK/gc.conflist"
 plan gc ADD "$N"

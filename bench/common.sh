@@ -31,3 +31,38 @@ bench_require_built() {
         [[ -x $f ]] || { echo "$0: $f not built" >&2; exit 1; }
     done
 }
+
+# The benchmarks' worlds, in namespaces the script creates (named "$P-TAG-...",
+# listed in $NAMESPACES_FILE so that the script's cleanup removes them; $WORK
+# is the script's temporary directory).
+# world TAG COUNT: host + outside + COUNT container namespaces (lo down in them)
+world() {
+    local tag=$1 count=$2 i h="$P-$1-host" o="$P-$1-outside"
+    {
+        echo "$h"
+        echo "$o"
+        for ((i = 1; i <= count; i++)); do echo "$P-$tag-c$i"; done
+    } >>"$NAMESPACES_FILE"
+    {
+        echo "netns add $h"
+        echo "netns add $o"
+        for ((i = 1; i <= count; i++)); do echo "netns add $P-$tag-c$i"; done
+    } >"$WORK/ns.batch"
+    ip -batch "$WORK/ns.batch"
+    ip -n "$h" link set lo up
+    ip -n "$h" link add vout type veth peer name eth0 netns "$o"
+    ip -n "$h" addr add 198.18.0.1/24 dev vout
+    ip -n "$o" addr add 198.18.0.2/24 dev eth0
+    ip -n "$h" link set vout up
+    ip -n "$o" link set eth0 up
+    ip -n "$h" route add default via 198.18.0.2
+}
+
+destroy_world() {
+    local tag=$1
+    grep "^$P-$tag-" "$NAMESPACES_FILE" | sed 's/^/netns del /' >"$WORK/del.batch" || true
+    ip -batch "$WORK/del.batch" 2>/dev/null || true
+    grep -v "^$P-$tag-" "$NAMESPACES_FILE" >"$WORK/ns.left" || true
+    mv "$WORK/ns.left" "$NAMESPACES_FILE"
+}
+
