@@ -107,10 +107,14 @@ static int conf_base(const struct cni_request *req, struct dnsname_conf *c,
 	return dirs(c, reterr);
 }
 
-/* dnsServerPath, else BERTH_DNS_BIN. */
+/*
+ * dnsServerPath, else $BERTH_DNS_BIN (a berth that is not installed where it
+ * was built for: the tests run the build tree), else the installed berth-dns.
+ */
 static int server_path(const struct cni_request *req, const char **ret, struct cni_error **reterr)
 {
-	*ret = BERTH_DNS_BIN;
+	const char *env = getenv("BERTH_DNS_BIN");
+	*ret = env && env[0] == '/' ? env : BERTH_DNS_BIN;
 	int r = cni_json_string(req->config, "", "dnsServerPath", CNI_MAX_PATH, ret, reterr);
 	if (r < 0)
 		return r;

@@ -340,6 +340,8 @@ outer() {
         if [[ $CNI_DIR == berth ]]; then
             "$HERE/cni-plugin-dir.sh" "$BUILD" "$T/cni-bin" || exit 1
             CNI_DIR=$T/cni-bin
+            # berth's dnsname starts berth-dns: the build's (nothing is installed here)
+            export BERTH_DNS_BIN=$BUILD/dns/berth-dns
         else
             CNI_DIR=$(readlink -f "$CNI_DIR")
         fi

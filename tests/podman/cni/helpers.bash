@@ -116,3 +116,20 @@ ctr_id() { pm inspect -f '{{.Id}}' "$1"; }
 
 # nlines TEXT: the number of non-empty lines of TEXT
 nlines() { grep -c . <<<"$1" || true; }
+
+# dns_entries NAME NET: how many entries dnsname holds for container NAME on
+# network NET: Debian's keeps a dnsmasq hosts file, berth's an aardvark-dns
+# file for berth-dns (lib/dnsconf; under berth's run directory)
+dns_entries() {
+    local f
+    if [[ $(plugin_source dnsname) == berth ]]; then
+        f=/run/berth/cni/dns/aardvark-dns/$2
+        [[ -f $f ]] || { echo 0; return; }
+        # fields are separated by exactly one space (an empty IPv6 list is an empty field)
+        awk -F'[ ]' -v n="$1" 'NR > 1 { split($4, names, ","); if (names[1] == n) c++ } END { print c + 0 }' "$f"
+    else
+        f=/run/containers/cni/dnsname/$2/addnhosts
+        [[ -f $f ]] || { echo 0; return; }
+        grep -c -P "\t$1(\t|\$)" "$f" || true
+    fi
+}

@@ -61,8 +61,7 @@ load helpers
     [[ -n $(cni_cache_of "$w_id") ]] || fail "no libcni cache entry for w"
     assert_eq "$(nlines "$(host_veths)")" "$(($(nlines "$veths_before") + 2))" \
         "host veths while running"
-    run grep -c -P '\tw(\t|$)' /run/containers/cni/dnsname/n1/addnhosts
-    assert_eq "$output" 1 "w in dnsname's hosts file"
+    assert_eq "$(dns_entries w n1)" 1 "w in dnsname's entries"
     # the check below can see port forwards: while they run, they are there
     [[ -n $(ruleset_mentions 18082) ]] || fail "no rule or element for port 18082 while running"
 
@@ -75,10 +74,7 @@ load helpers
     assert_empty "$(ruleset_mentions "$w_ip" "$d_ip" 18082 18083 "$w_id" "$d_id")" \
         "ruleset lines naming the containers, their addresses or ports"
     assert_eq "$(berth_elements)" "$elements_before" "berth's set and map elements"
-    if [[ -f /run/containers/cni/dnsname/n1/addnhosts ]]; then
-        run grep -c -P '\tw(\t|$)' /run/containers/cni/dnsname/n1/addnhosts
-        assert_eq "$output" 0 "w in dnsname's hosts file after rm -f"
-    fi
+    assert_eq "$(dns_entries w n1)" 0 "w in dnsname's entries after rm -f"
     run out_tcp_get "$HOST4" 18082
     [[ $output != "web-"* ]] || fail "port 18082 still forwarded: $output"
 }
