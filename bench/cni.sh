@@ -65,8 +65,9 @@ BUILD=${BUILD:-build}
 bench_build bench-build.log bench/bench-run tests/cni/cni-run \
     cni-plugins/bridge cni-plugins/host-local cni-plugins/portmap cni-plugins/firewall \
     cni-plugins/tuning
-RUNNER=$PWD/$BUILD/bench/bench-run
-CNI_RUN=$PWD/$BUILD/tests/cni/cni-run
+BUILD=$(cd "$BUILD" && pwd)
+RUNNER=$BUILD/bench/bench-run
+CNI_RUN=$BUILD/tests/cni/cni-run
 bench_require_built "$RUNNER" "$CNI_RUN"
 
 WORK=$(mktemp -d /tmp/berth-cni-bench.XXXXXX)
@@ -78,8 +79,8 @@ ip -o link show | awk '{ print $2 }' | sort >"$WORK/own-links.before"
 # berth's plugins, one directory (the build keeps each in its own)
 mkdir -p "$WORK/berth-bin"
 for p in bridge host-local portmap firewall tuning; do
-    bench_require_built "$PWD/$BUILD/cni-plugins/$p"
-    ln -s "$PWD/$BUILD/cni-plugins/$p" "$WORK/berth-bin/$p"
+    bench_require_built "$BUILD/cni-plugins/$p"
+    ln -s "$BUILD/cni-plugins/$p" "$WORK/berth-bin/$p"
 done
 
 cleanup() {
@@ -94,13 +95,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# the containers' lo up, as a runtime leaves it
-lo_up() {
-    local i
-    for ((i = 1; i <= $2; i++)); do echo "-n $P-$1-c$i link set lo up"; done >"$WORK/lo.batch"
-    ip -batch "$WORK/lo.batch"
-}
 
 # conflist TAG VERSION: the chain, its lease store under $WORK/TAG
 conflist() {
@@ -141,7 +135,6 @@ run_impl() {
     local tag=$1 dir=$2 count=$3
     echo "  round $ROUND: $tag, $count containers" >&2
     world "$tag" "$count"
-    lo_up "$tag" "$count"
     mkdir -p "$WORK/$tag"
     conflist "$tag" 1.0.0 >"$WORK/$tag.conflist"
     plan "$tag" ADD "$count"
@@ -201,7 +194,6 @@ echo "failed calls (left out of every figure): berth $fb, reference $fr"
 echo "  GC: $N stale attachments (berth)" >&2
 ROUND=gc
 world gc "$N"
-lo_up gc "$N"
 mkdir -p "$WORK/gc"
 conflist gc 1.1.0 >"$WORK/gc.conflist"
 plan gc ADD "$N"

@@ -858,31 +858,49 @@ static int br_gc(struct cni_request *req, struct cni_error **reterr)
 	if ((r = berth_netns_open_current(&host)) < 0)
 		return kernel(reterr, r, "failed to open the host namespace", "self");
 	r = berth_record_foreach(BR_RECORD_OWNER, gc_cb, &g, NULL);
-	for (size_t i = 0; i < g.n; i++) {
+	/*
+	 * The stale attachments' host veths go too, all in one kernel batch (one
+	 * RCU grace period, not one per link): a namespace deleted a moment ago
+	 * may still hold them (netns cleanup is asynchronous), which would keep
+	 * the bridge "in use".
+	 */
+	_cleanup_free_ int *doomed = r >= 0 && g.n ? calloc(g.n, sizeof(*doomed)) : NULL;
+	size_t n_doomed = 0;
+	for (size_t i = 0; doomed && i < g.n; i++) {
+		char *sep = strrchr(g.stale[i], ':');
+		struct berth_link_info li;
+		char vname[BERTH_IFNAMSIZ];
+		if (!sep)
+			continue;
+		*sep = '\0';
+		veth_name_of(g.stale[i] + strlen(BR_RECORD_PREFIX), sep + 1, vname);
+		*sep = ':';
+		if (berth_link_get(host, vname, &li) >= 0 && streq(li.kind, "veth"))
+			doomed[n_doomed++] = li.ifindex;
+	}
+	if (n_doomed) {
+		int k = berth_link_delete_many(host, doomed, n_doomed);
+		if (k < 0 && k != -ENODEV)
+			log_warn("GC: deleting %zu stale veth(s): %s", n_doomed, strerror(-k));
+	}
+	/* Each network's elements once, not once per stale attachment of it. */
+	char done[8][BERTH_IFNAMSIZ];
+	size_t n_done = 0;
+	for (size_t i = 0; r >= 0 && i < g.n; i++) {
 		_cleanup_(berth_record_freep) struct berth_record *rec = NULL;
 		_cleanup_cni_error_ struct cni_error *e = NULL;
-		/*
-		 * The stale attachment's host veth goes too: a namespace deleted a
-		 * moment ago may still hold it (netns cleanup is asynchronous),
-		 * which would keep the bridge "in use".
-		 */
-		char *sep = strrchr(g.stale[i], ':');
-		if (r >= 0 && sep) {
-			char vname[BERTH_IFNAMSIZ];
-			*sep = '\0';
-			veth_name_of(g.stale[i] + strlen(BR_RECORD_PREFIX), sep + 1, vname);
-			*sep = ':';
-			int k = berth_link_delete_by_name(host, vname);
-			if (k < 0 && k != -ENODEV)
-				log_warn("GC: %s: deleting '%s': %s", g.stale[i], vname,
-					 strerror(-k));
-		}
-		if (r >= 0 && berth_record_load(BR_RECORD_OWNER, g.stale[i], &rec) == 0 &&
-		    teardown_masq(rec, host, &e) < 0) {
+		bool seen = false;
+		if (berth_record_load(BR_RECORD_OWNER, g.stale[i], &rec) < 0)
+			rec = NULL;
+		for (size_t k = 0; rec && rec->n_nets == 1 && k < n_done; k++)
+			seen |= streq(done[k], rec->nets[0].bridge);
+		if (rec && rec->n_nets == 1 && !seen && n_done < ARRAY_SIZE(done))
+			snprintf(done[n_done++], BERTH_IFNAMSIZ, "%s", rec->nets[0].bridge);
+		if (rec && !seen && teardown_masq(rec, host, &e) < 0) {
 			log_warn("GC: %s: %s", g.stale[i], e && e->details ? e->details : "");
 			continue;
 		}
-		if (r >= 0 && berth_record_remove(BR_RECORD_OWNER, g.stale[i]) == 0)
+		if (berth_record_remove(BR_RECORD_OWNER, g.stale[i]) == 0)
 			log_debug("GC: removed stale record '%s'", g.stale[i]);
 	}
 	for (size_t i = 0; i < g.n; i++)
