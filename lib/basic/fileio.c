@@ -165,8 +165,6 @@ int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t l
 	/* exactly `mode`, whatever the umask */
 	if (r >= 0 && fchmod(fd, mode & 07777) < 0)
 		r = -errno;
-	if (r >= 0 && fsync(fd) < 0)
-		r = -errno;
 	if (r >= 0 && close(TAKE_FD(fd)) < 0)
 		r = -errno;
 	if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)

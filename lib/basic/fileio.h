@@ -26,9 +26,12 @@ int mkdir_p(const char *path, unsigned mode);
 /*
  * Replace the file `name` in the directory dirfd (AT_FDCWD for the current
  * one) with data, atomically: a temporary ".<name>.<8 hex digits>" is created
- * O_EXCL in the same directory with exactly `mode`, written, fsync'ed and
- * renamed over `name`, so a reader sees the old or the new content, never
- * half of it (readers of such directories skip dot files). On failure the
+ * O_EXCL in the same directory with exactly `mode`, written and renamed
+ * over `name`, so a reader sees the old or the new content, never half of it
+ * (readers of such directories skip dot files). Not fsync'ed: what berth
+ * writes (state records, aardvark-dns entries, saved tuning values)
+ * describes kernel state that does not survive a reboot either, and an
+ * fsync costs a setup milliseconds where /run is on disk. On failure the
  * temporary is removed and the old file is untouched. name must not be
  * empty, start with '.' or contain '/' (-EINVAL).
  */
