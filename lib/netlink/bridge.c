@@ -84,10 +84,12 @@ int berth_bridge_ensure(struct berth_netns *ns, const struct berth_bridge_spec *
 	return -EAGAIN;
 }
 
-int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex)
+/* vlan_filtering on an existing bridge (on, or off again: the undo). */
+static int set_vlan_filtering(struct berth_netns *ns, int ifindex, bool on)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
+	struct nlattr *info, *data;
 
 	if (ifindex <= 0)
 		return -EINVAL;
@@ -97,30 +99,21 @@ int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex)
 		return r;
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
-	r = link_put_bridge_info(msg, true);
-	if (r < 0)
+	if ((r = link_linkinfo_begin(msg, "bridge", &info, &data)) < 0 ||
+	    (r = nlu_put_u8(msg, IFLA_BR_VLAN_FILTERING, on ? 1 : 0)) < 0 ||
+	    (r = link_linkinfo_end(msg, info, data)) < 0)
 		return r;
 	return nlu_transact(ns, msg, NULL, NULL);
 }
 
+int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex)
+{
+	return set_vlan_filtering(ns, ifindex, true);
+}
+
 int berth_bridge_disable_vlan_filtering(struct berth_netns *ns, int ifindex)
 {
-	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct ifinfomsg *ifi;
-	struct nlattr *info, *data;
-
-	if (ifindex <= 0)
-		return -EINVAL;
-	int r = nlu_msg_new(RTM_NEWLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
-	if (r < 0)
-		return r;
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	if ((r = link_linkinfo_begin(msg, "bridge", &info, &data)) < 0 ||
-	    (r = nlu_put_u8(msg, IFLA_BR_VLAN_FILTERING, 0)) < 0 ||
-	    (r = link_linkinfo_end(msg, info, data)) < 0)
-		return r;
-	return nlu_transact(ns, msg, NULL, NULL);
+	return set_vlan_filtering(ns, ifindex, false);
 }
 
 int berth_bridge_port_set_vlan(struct berth_netns *ns, int ifindex, uint16_t vid)
