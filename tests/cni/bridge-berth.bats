@@ -123,7 +123,7 @@ record_of() {
     brcni_ok berth DEL "$conf" "" c1
     assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "leases"
     [[ ! -e $(record_of c1) ]]
-    ! link_exists host "$veth"
+    refute link_exists host "$veth"
     assert_eq "$(nat4_elems)" '[]' "nat4"
     link_exists host cbr0 # the bridge stays, as the reference
 
@@ -135,7 +135,7 @@ record_of() {
     brcni_ok berth DEL "$conf" c2
     assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "leases"
     [[ ! -e $(record_of c2) ]]
-    ! link_exists host "$veth"
+    refute link_exists host "$veth"
     assert_eq "$(nat4_elems)" '[]' "nat4"
 }
 
@@ -408,7 +408,7 @@ SH
     conf=$(br_conflist force 1.0.0 berth '{"forceAddress": true}')
     brcni_ok berth ADD "$conf" c1
     ipn host -4 addr show dev cbr0 | grep -q "inet $CNI_GW/24"
-    ! ipn host -4 addr show dev cbr0 | grep -q "10.77.0.254"
+    assert_no_match "$(ipn host -4 addr show dev cbr0)" "10\.77\.0\.254" "old bridge address"
     assert_ping c1 "$CNI_GW"
     brcni_ok berth DEL "$conf" c1
 }

@@ -428,6 +428,15 @@ assert_eq() {
     fi
 }
 
+# refute CMD...: CMD must fail (a `! cmd` in the middle of a test never fails
+# it: errexit ignores a negated command)
+refute() {
+    if "$@"; then
+        echo "expected to fail: $*" >&2
+        return 1
+    fi
+}
+
 # assert_match TEXT REGEX [WHAT]
 assert_match() {
     if ! [[ $1 =~ $2 ]]; then
