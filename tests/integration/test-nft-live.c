@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../unit/nft-elem.h"
+
 #include "live-run.h"
 
 #include <errno.h>
@@ -586,19 +588,6 @@ static void test_rebuild_one_batch(void **state)
 	assert_contains(first, "tcp . 8082 : 10.89.1.2 . 82");
 	assert_contains(first, "10.89.1.1 . tcp . 53 : 10.89.1.1 . 1053");
 	assert_int_equal(count_rules(), baseline_rules - 1);
-}
-
-static struct berth_fw_elem elem_make(enum berth_fw_elem_kind kind, const char *net,
-				      const char *addr, const char *ifname)
-{
-	struct berth_fw_elem e = { .kind = kind };
-	if (net)
-		assert_int_equal(berth_ipnet_parse(net, &e.net), 0);
-	if (addr)
-		assert_int_equal(berth_ip_parse(addr, &e.addr), 0);
-	if (ifname)
-		snprintf(e.ifname, sizeof(e.ifname), "%s", ifname);
-	return e;
 }
 
 /* probe: 0 when every element is there, -ENOENT / -EILSEQ naming the first that is not. */

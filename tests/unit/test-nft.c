@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "nft-elem.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -397,19 +399,6 @@ static void test_empty_commit(void **state)
 	assert_int_equal(berth_fw_commit_tagged(NULL, NULL, &tag, NULL), -EINVAL);
 	berth_strv_free(NULL);
 	berth_fw_batch_free(NULL);
-}
-
-static struct berth_fw_elem elem_make(enum berth_fw_elem_kind kind, const char *net,
-				      const char *addr, const char *ifname)
-{
-	struct berth_fw_elem e = { .kind = kind };
-	if (net)
-		assert_int_equal(berth_ipnet_parse(net, &e.net), 0);
-	if (addr)
-		assert_int_equal(berth_ip_parse(addr, &e.addr), 0);
-	if (ifname)
-		snprintf(e.ifname, sizeof(e.ifname), "%s", ifname);
-	return e;
 }
 
 /* The CNI plugins' elements, added and removed (golden), and their validation. */
