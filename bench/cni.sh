@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # ADD and DEL latency of a CNI chain, berth's plugins beside Debian's
 # reference plugins measured in the same run, N containers in a row, each
-# with one TCP port mapping; then the GC of N stale attachments (berth only:
+# with one TCP port mapping; beside them the floor: the same chain of plugins
+# that do nothing (bench/cni-floor), what the exec protocol alone costs
+# here, six fork+execs per call for the runner to wait for; then the GC of N stale attachments (berth only:
 # the reference plugins 1.1.1 predate GC).
 #
 #   bench/cni.sh [N]          N containers per implementation, 20..1000, default 1000
@@ -62,15 +64,19 @@ fi
 bench_fail_missing "${missing[@]}"
 
 BUILD=${BUILD:-build}
-bench_build bench-build.log bench/bench-run tests/cni/cni-run \
+bench_build bench-build.log bench/bench-run bench/cni-floor tests/cni/cni-run \
     cni-plugins/bridge cni-plugins/host-local cni-plugins/portmap cni-plugins/firewall \
     cni-plugins/tuning
 BUILD=$(cd "$BUILD" && pwd)
 RUNNER=$BUILD/bench/bench-run
 CNI_RUN=$BUILD/tests/cni/cni-run
-bench_require_built "$RUNNER" "$CNI_RUN"
+FLOOR=$BUILD/bench/cni-floor
+bench_require_built "$RUNNER" "$CNI_RUN" "$FLOOR"
 
 WORK=$(mktemp -d /tmp/berth-cni-bench.XXXXXX)
+# berth's run directory (lock, state records) of this run only: the machine's
+# own /run/berth is neither read nor written
+export BERTH_RUN_DIR=$WORK/run
 P="berth-cb$$"
 NAMESPACES_FILE=$WORK/namespaces
 : >"$NAMESPACES_FILE"
@@ -81,6 +87,11 @@ mkdir -p "$WORK/berth-bin"
 for p in bridge host-local portmap firewall tuning; do
     bench_require_built "$BUILD/cni-plugins/$p"
     ln -s "$BUILD/cni-plugins/$p" "$WORK/berth-bin/$p"
+done
+# the floor: every plugin of the chain (and the IPAM plugin) does nothing
+mkdir -p "$WORK/floor-bin"
+for p in bridge host-local portmap firewall tuning; do
+    ln -s "$FLOOR" "$WORK/floor-bin/$p"
 done
 
 cleanup() {
@@ -145,7 +156,7 @@ run_impl() {
     rm -rf "${WORK:?}/$tag"
 }
 
-impls=(berth)
+impls=(berth floor)
 [[ -n $REF_DIR ]] && impls+=(ref)
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     order=("${impls[@]}")
@@ -153,6 +164,7 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     for impl in "${order[@]}"; do
         case $impl in
         berth) run_impl berth "$WORK/berth-bin" "$N" ;;
+        floor) run_impl floor "$WORK/floor-bin" "$REF_N" ;;
         ref) run_impl ref "$REF_DIR" "$REF_N" ;;
         esac
     done
@@ -173,11 +185,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 echo
 echo "CNI chain bridge+host-local+portmap+firewall+tuning, one port mapping per container"
 echo "berth: $N containers, reference ($REF_DIR): $REF_N containers, $ROUNDS round(s); $(nproc) CPUs"
-printf '%-34s %9s %9s %12s\n' "ms (one runtime call, fork+exec)" berth reference "ref/berth"
+echo "floor: the same chain of plugins that do nothing (bench/cni-floor), $REF_N containers"
+printf '%-34s %9s %9s %12s %9s %12s\n' "ms (one runtime call, fork+exec)" berth reference "ref/berth" floor "berth/floor"
 for verb in ADD DEL; do
     b=$(stat "$WORK/berth.$verb.tsv" 1 "$N")
     r=$(stat "$WORK/ref.$verb.tsv" 1 "$REF_N")
-    printf '%-34s %9s %9s %12s\n' "$verb: median of 1..N" "$b" "$r" "$(ratio "$r" "$b")"
+    f=$(stat "$WORK/floor.$verb.tsv" 1 "$REF_N")
+    printf '%-34s %9s %9s %12s %9s %12s\n' "$verb: median of 1..N" "$b" "$r" "$(ratio "$r" "$b")" "$f" "$(ratio "$b" "$f")"
     b1=$(stat "$WORK/berth.$verb.tsv" 1 10)
     bN=$(stat "$WORK/berth.$verb.tsv" $((N - 9)) "$N")
     r1=$(stat "$WORK/ref.$verb.tsv" 1 10)
@@ -187,7 +201,8 @@ for verb in ADD DEL; do
 done
 fb=$(($(failed "$WORK/berth.ADD.tsv") + $(failed "$WORK/berth.DEL.tsv")))
 fr=$(($(failed "$WORK/ref.ADD.tsv") + $(failed "$WORK/ref.DEL.tsv")))
-echo "failed calls (left out of every figure): berth $fb, reference $fr"
+ff=$(($(failed "$WORK/floor.ADD.tsv") + $(failed "$WORK/floor.DEL.tsv")))
+echo "failed calls (left out of every figure): berth $fb, reference $fr, floor $ff"
 
 # GC: N stale attachments (ADDed, their runtime gone without DEL) collected
 # by one GC call of the chain with an empty list of valid attachments
@@ -218,6 +233,9 @@ goal() { # NAME VALUE OP LIMIT
     printf '  %s  %-52s %s %s %s\n' "$([[ $ok == 1 ]] && echo PASS || echo FAIL)" "$1" "$2" "$3" "$4"
 }
 goal "reference/berth ADD median >= 15x" "$(ratio "$(stat "$WORK/ref.ADD.tsv" 1 "$REF_N")" "$(stat "$WORK/berth.ADD.tsv" 1 "$N")" | tr -d x)" ">=" 15
+floor_add=$(stat "$WORK/floor.ADD.tsv" 1 "$REF_N")
+ref_add=$(stat "$WORK/ref.ADD.tsv" 1 "$REF_N")
+echo "  (the floor alone allows reference/floor ADD = $(ratio "$ref_add" "$floor_add"))"
 goal "reference/berth DEL median >= 4x" "$(ratio "$(stat "$WORK/ref.DEL.tsv" 1 "$REF_N")" "$(stat "$WORK/berth.DEL.tsv" 1 "$N")" | tr -d x)" ">=" 4
 goal "berth ADD flat: last 10 / first 10 <= 1.25x" "$(ratio "$(stat "$WORK/berth.ADD.tsv" $((N - 9)) "$N")" "$(stat "$WORK/berth.ADD.tsv" 1 10)" | tr -d x)" "<=" 1.25
 goal "GC of $N stale attachments < 100 ms" "$gc_ms" "<=" 100

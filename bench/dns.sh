@@ -96,6 +96,9 @@ bench_require_built "$BERTH_DNS" "$FLOOR" "$PROBE"
 TCK=$(getconf CLK_TCK)
 
 WORK=$(mktemp -d /tmp/berth-dnsbench.XXXXXX)
+# berth's run directory (lock, state records) of this run only: the machine's
+# own /run/berth is neither read nor written
+export BERTH_RUN_DIR=$WORK/run
 P="bdns$$"
 HOST=$P-host
 CLIENT=$P-client

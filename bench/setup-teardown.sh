@@ -101,6 +101,9 @@ FLOOR=$PWD/$BUILD/bench/veth-floor
 bench_require_built "$BERTH_NET" "$RUNNER" "$FLOOR"
 
 WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
+# berth's run directory (lock, state records) of this run only: the machine's
+# own /run/berth is neither read nor written
+export BERTH_RUN_DIR=$WORK/run
 P="berth-b$$"
 NAMESPACES_FILE=$WORK/namespaces
 : >"$NAMESPACES_FILE"

@@ -2,6 +2,7 @@
 /* See delegate.h. */
 #include "delegate.h"
 
+#include "basic/child.h"
 #include "basic/cleanup.h"
 #include "basic/log.h"
 #include "basic/time-util.h"
@@ -89,6 +90,7 @@ int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_c
 	}
 	if (pid == 0)
 		child(path, type, cni_cmd_to_string(cmd), inp[0], outp[1]);
+	int pidfd = berth_pidfd_open(pid);
 	close(inp[0]);
 	close(outp[1]);
 	inp[0] = outp[1] = -1;
@@ -148,23 +150,16 @@ int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_c
 	if (timed_out)
 		(void)kill(pid, SIGKILL);
 	/* The child closed stdout: it exits soon; bound the wait anyway. */
-	for (;;) {
-		pid_t w = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			status = -1;
-			break;
-		}
-		if (w == 0) {
-			if (berth_now_ms() >= deadline) {
-				(void)kill(pid, SIGKILL);
-				timed_out = true;
-				continue;
-			}
-			(void)poll(NULL, 0, 10); /* bounded by the deadline above */
-		}
+	r = berth_child_wait(pid, pidfd, deadline, &status);
+	if (r == -ETIMEDOUT) {
+		(void)kill(pid, SIGKILL);
+		timed_out = true;
+		r = berth_child_wait(pid, pidfd, berth_now_ms() + 5000, &status);
 	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (r < 0)
+		status = -1;
 	out[len] = '\0';
 	if (timed_out)
 		return cni_error_set(reterr, ETIMEDOUT, CNI_ERR_TRY_AGAIN, "IPAM plugin timed out",
