@@ -75,8 +75,15 @@ bench_require_built "$RUNNER" "$CNI_RUN" "$FLOOR"
 
 WORK=$(mktemp -d /tmp/berth-cni-bench.XXXXXX)
 # berth's run directory (lock, state records) of this run only: the machine's
-# own /run/berth is neither read nor written
-export BERTH_RUN_DIR=$WORK/run
+# own /run/berth is neither read nor written. On a tmpfs, as /run is on
+# Debian (systemd mounts it so); some build machines have /run on disk.
+RUN_TMPFS=
+if [[ $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs ]]; then
+    RUN_TMPFS=$(mktemp -d /dev/shm/berth-cni-bench-run.XXXXXX)
+    export BERTH_RUN_DIR=$RUN_TMPFS
+else
+    export BERTH_RUN_DIR=$WORK/run
+fi
 P="berth-cb$$"
 NAMESPACES_FILE=$WORK/namespaces
 : >"$NAMESPACES_FILE"
@@ -103,6 +110,7 @@ cleanup() {
         mkdir -p "$KEEP_RAW" && cp "$WORK"/*.tsv "$KEEP_RAW"/ 2>/dev/null || true
     fi
     rm -rf "$WORK"
+    [[ -n $RUN_TMPFS ]] && rm -rf "$RUN_TMPFS"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -205,25 +213,50 @@ ff=$(($(failed "$WORK/floor.ADD.tsv") + $(failed "$WORK/floor.DEL.tsv")))
 echo "failed calls (left out of every figure): berth $fb, reference $fr, floor $ff"
 
 # GC: N stale attachments (ADDed, their runtime gone without DEL) collected
-# by one GC call of the chain with an empty list of valid attachments
-echo "  GC: $N stale attachments (berth)" >&2
-ROUND=gc
-world gc "$N"
-mkdir -p "$WORK/gc"
-conflist gc 1.1.0 >"$WORK/gc.conflist"
-plan gc ADD "$N"
-measure gc ADD "$WORK/berth-bin"
-# the runtime crashed and lost its result cache: only the plugins' GC can
-# find the leftovers (with the cache, cni-run would DEL each one first)
-rm -rf "$WORK/gc/cache"
-printf 'gc\t/dev/null\tGC\t%s\t/run/netns/%s-gc-c1\tnone\teth0\n' "$WORK/gc.conflist" "$P" \
-    >"$WORK/gc.GC.plan"
-measure gc GC "$WORK/berth-bin"
-gc_ms=$(stat "$WORK/gc.GC.tsv" 0 999999)
-left=$(find "$WORK/gc/ipam" -type f ! -name 'last_reserved_ip*' ! -name lock 2>/dev/null | wc -l)
-echo "GC of $N stale attachments (one cni-run GC, every plugin of the chain): $gc_ms ms; leases left: $left"
-destroy_world gc
-
+# by one GC call of the chain with an empty list of valid attachments. Twice:
+# first as after a crash of the runtime, its sandboxes gone too (the kernel
+# deleted the veths with the namespaces: what is left is berth's state,
+# leases and firewall elements), then with the namespaces still there (GC
+# deletes N veths as well: kernel time, ~1 ms each here).
+# gc_run SUFFIX KEEP_NS: ADD N, lose the result cache, GC; prints the ms
+gc_run() {
+    local tag=gc$1
+    echo "  GC: $N stale attachments (berth; their namespaces $([[ -n $2 ]] && echo kept || echo deleted))" >&2
+    ROUND=$tag
+    world "$tag" "$N"
+    mkdir -p "$WORK/$tag"
+    conflist "$tag" 1.1.0 >"$WORK/$tag.conflist"
+    plan "$tag" ADD "$N"
+    measure "$tag" ADD "$WORK/berth-bin" >&2
+    # the runtime crashed and lost its result cache: only the plugins' GC can
+    # find the leftovers (with the cache, cni-run would DEL each one first)
+    rm -rf "$WORK/$tag/cache"
+    if [[ -z $2 ]]; then
+        grep "^$P-$tag-c" "$NAMESPACES_FILE" | sed 's/^/netns del /' >"$WORK/del.batch"
+        ip -batch "$WORK/del.batch"
+        # the kernel tears namespaces down in the background (their veths
+        # with them): wait until it is done, so the GC is timed alone
+        local tries=0
+        while (($(ip -n "$P-$tag-host" -o link show master cnibench0 | wc -l) > 0)); do
+            ((++tries > 600)) && { echo "  the namespaces' veths did not go within 60 s" >&2; break; }
+            sleep 0.1
+        done
+    fi
+    printf 'gc\t/dev/null\tGC\t%s\t/run/netns/%s-%s-outside\tnone\teth0\n' "$WORK/$tag.conflist" \
+        "$P" "$tag" >"$WORK/$tag.GC.plan"
+    measure "$tag" GC "$WORK/berth-bin" >&2
+    local left
+    left=$(find "$WORK/$tag/ipam" -type f ! -name 'last_reserved_ip*' ! -name lock 2>/dev/null | wc -l)
+    echo $((left + $(find "$BERTH_RUN_DIR/state" -name '*.json' 2>/dev/null | wc -l))) >"$WORK/$tag.left"
+    destroy_world "$tag"
+    stat "$WORK/$tag.GC.tsv" 0 999999
+}
+gc_ms=$(gc_run "" "")
+gc_live_ms=$(gc_run live 1)
+left=$(($(cat "$WORK/gc.left") + $(cat "$WORK/gclive.left")))
+echo "GC of $N stale attachments (one cni-run GC, every plugin of the chain): $gc_ms ms"
+echo "  the same with their namespaces still there (GC deletes $N veths too): $gc_live_ms ms"
+echo "  leases and state records left after the two GCs: $left"
 echo
 echo "goals (2 cores):"
 goal() { # NAME VALUE OP LIMIT

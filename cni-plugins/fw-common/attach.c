@@ -409,8 +409,26 @@ struct gc {
 	size_t n_shared, cap_shared;
 	struct berth_fw_elem *kept; /* shared elements of records that stay */
 	size_t n_kept, cap_kept;
+	/* elements in concatenated-range sets, of stale records and of those that stay */
+	struct berth_fw_elem *ranged_stale, *ranged_kept;
+	size_t n_ranged_stale, cap_ranged_stale, n_ranged_kept, cap_ranged_kept;
 	int err;
 };
+
+/*
+ * The owner whose records are the only ones holding elements of a ranged kind
+ * (portmap.c writes HAIRPIN, nat.c MASQ): its GC sees every element of that
+ * kind that must stay, so it may rebuild the kind's sets instead of removing
+ * elements one by one (berth_fw_elem_kind_ranged).
+ */
+static bool sole_writer(const char *owner, enum berth_fw_elem_kind k)
+{
+	return (k == BERTH_FW_ELEM_HAIRPIN && streq(owner, "cni-portmap")) ||
+	       (k == BERTH_FW_ELEM_MASQ && streq(owner, "cni-nat"));
+}
+
+/* Fewer stale ranged elements than this are removed one by one, whatever stays. */
+#define GC_REBUILD_MIN 16
 
 static int cmp_str(const void *x, const void *y)
 {
@@ -439,6 +457,12 @@ static int gc_cb(const struct berth_record *rec, void *data)
 
 	if (!ours || valid) {
 		for (size_t i = 0; i < rec->n_elems; i++) {
+			if (berth_fw_elem_kind_ranged(rec->elems[i].kind)) {
+				if (grow((void **)&g->ranged_kept, &g->cap_ranged_kept,
+					 g->n_ranged_kept, sizeof(*g->ranged_kept)) < 0)
+					return g->err = -ENOMEM;
+				g->ranged_kept[g->n_ranged_kept++] = rec->elems[i];
+			}
 			if (!elem_shared(&rec->elems[i]))
 				continue;
 			if (grow((void **)&g->kept, &g->cap_kept, g->n_kept, sizeof(*g->kept)) < 0)
@@ -461,12 +485,60 @@ static int gc_cb(const struct berth_record *rec, void *data)
 				 sizeof(*g->shared)) < 0)
 				return g->err = -ENOMEM;
 			g->shared[g->n_shared++] = rec->elems[i];
+		} else if (berth_fw_elem_kind_ranged(rec->elems[i].kind)) {
+			/* removed below, one by one or by a rebuild of their sets */
+			if (grow((void **)&g->ranged_stale, &g->cap_ranged_stale,
+				 g->n_ranged_stale, sizeof(*g->ranged_stale)) < 0)
+				return g->err = -ENOMEM;
+			g->ranged_stale[g->n_ranged_stale++] = rec->elems[i];
 		} else {
 			r = berth_fw_batch_del_elems(g->b, &rec->elems[i], 1);
 		}
 	}
 	if (r < 0)
 		return g->err = r;
+	return 0;
+}
+
+/*
+ * Queue the removal of the stale ranged elements: per kind, a rebuild of its
+ * sets from the elements that stay when that is cheaper (more go than stay;
+ * this owner writes every element of the kind), else one DELSETELEM each.
+ */
+static int gc_ranged(struct gc *g, const char *owner)
+{
+	static const enum berth_fw_elem_kind kinds[] = { BERTH_FW_ELEM_HAIRPIN,
+							 BERTH_FW_ELEM_MASQ };
+	int r;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		size_t n_stale = 0, n_kept = 0;
+		for (size_t i = 0; i < g->n_ranged_stale; i++)
+			n_stale += g->ranged_stale[i].kind == kinds[k];
+		if (n_stale == 0)
+			continue;
+		for (size_t i = 0; i < g->n_ranged_kept; i++)
+			n_kept += g->ranged_kept[i].kind == kinds[k];
+		if (n_stale >= GC_REBUILD_MIN && n_stale > n_kept && sole_writer(owner, kinds[k])) {
+			_cleanup_free_ struct berth_fw_elem *keep =
+			    calloc(n_kept ? n_kept : 1, sizeof(*keep));
+			size_t n = 0;
+			if (!keep)
+				return -ENOMEM;
+			for (size_t i = 0; i < g->n_ranged_kept; i++)
+				if (g->ranged_kept[i].kind == kinds[k])
+					keep[n++] = g->ranged_kept[i];
+			log_debug("GC: rebuilding the sets of %s elements (%zu stale, %zu stay)",
+				  berth_fw_elem_kind_to_string(kinds[k]), n_stale, n_kept);
+			if ((r = berth_fw_batch_rebuild_elems(g->b, kinds[k], keep, n)) < 0)
+				return r;
+			continue;
+		}
+		for (size_t i = 0; i < g->n_ranged_stale; i++)
+			if (g->ranged_stale[i].kind == kinds[k] &&
+			    (r = berth_fw_batch_del_elems(g->b, &g->ranged_stale[i], 1)) < 0)
+				return r;
+	}
 	return 0;
 }
 
@@ -522,6 +594,10 @@ int cni_fw_gc(const struct cni_request *req, const char *owner, struct cni_error
 	}
 	if (g.n_stale == 0)
 		goto out;
+	if ((r = gc_ranged(&g, owner)) < 0) {
+		first = oom(reterr);
+		goto out;
+	}
 	r = berth_fw_commit(g.b, &msg);
 	if (r < 0 && r != -ENOENT) {
 		first = fw_error(reterr, r, "failed to remove stale firewall elements", msg);
@@ -545,6 +621,8 @@ out:
 	free(g.stale);
 	free(g.shared);
 	free(g.kept);
+	free(g.ranged_stale);
+	free(g.ranged_kept);
 	berth_fw_batch_free(g.b);
 	return first;
 }

@@ -109,6 +109,21 @@ bool berth_fw_elem_equal(const struct berth_fw_elem *a, const struct berth_fw_el
  */
 int berth_fw_batch_add_elems(struct berth_fw_batch *b, const struct berth_fw_elem *e, size_t n);
 int berth_fw_batch_del_elems(struct berth_fw_batch *b, const struct berth_fw_elem *e, size_t n);
+/*
+ * Is kind k stored in concatenated-range sets (HAIRPIN: cni_hp4/6, MASQ:
+ * cni_local4/6)? nf_tables keeps those in pipapo sets, where removing one
+ * element costs time linear in the set's size: a GC removing most of N
+ * elements one by one spends O(N^2) in the commit (4 s at N = 1000).
+ */
+bool berth_fw_elem_kind_ranged(enum berth_fw_elem_kind k);
+/*
+ * Queue a flush of every set that elements of the ranged kind k live in
+ * (MASQ: its cni_masq4/6 part too), then the add of keep[] (all of kind k):
+ * for a caller that knows every element of kind k that must stay, and
+ * removes more than it keeps. -EINVAL for another kind or a bad element.
+ */
+int berth_fw_batch_rebuild_elems(struct berth_fw_batch *b, enum berth_fw_elem_kind k,
+				 const struct berth_fw_elem *keep, size_t n_keep);
 
 /* Port-forward and DNS-redirect elements one batch may carry (adds + deletes). */
 #define BERTH_FW_MAX_PORTMAP_ELEMS 65536

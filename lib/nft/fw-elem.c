@@ -194,3 +194,29 @@ int berth_fw_batch_del_elems(struct berth_fw_batch *b, const struct berth_fw_ele
 {
 	return elems_op(b, false, e, n);
 }
+
+bool berth_fw_elem_kind_ranged(enum berth_fw_elem_kind k)
+{
+	return k == BERTH_FW_ELEM_HAIRPIN || k == BERTH_FW_ELEM_MASQ;
+}
+
+int berth_fw_batch_rebuild_elems(struct berth_fw_batch *b, enum berth_fw_elem_kind k,
+				 const struct berth_fw_elem *keep, size_t n_keep)
+{
+	static const char *const hairpin[] = { "cni_hp4", "cni_hp6" };
+	static const char *const masq[] = { "cni_local4", "cni_local6", "cni_masq4", "cni_masq6" };
+	const char *const *sets = k == BERTH_FW_ELEM_HAIRPIN ? hairpin : masq;
+	size_t n_sets = k == BERTH_FW_ELEM_HAIRPIN ? 2 : 4;
+	int r;
+
+	if (!b || !berth_fw_elem_kind_ranged(k) || (n_keep && !keep))
+		return -EINVAL;
+	for (size_t i = 0; i < n_keep; i++)
+		if (keep[i].kind != k || (r = elem_check(&keep[i])) < 0)
+			return -EINVAL;
+	/* a DELSETELEM without elements flushes the set */
+	for (size_t i = 0; i < n_sets; i++)
+		if ((r = fw_cmd_elems(b, false, sets[i], NULL, 0, "(all elements)")) < 0)
+			return r;
+	return elems_op(b, true, keep, n_keep);
+}
