@@ -130,7 +130,7 @@ M8080='[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]'
     [[ $status -eq 0 ]] || { _show_run; false; }
 }
 
-@test "GC of 1000 stale attachments: one transaction, valid ones kept (timed)" {
+@test "GC of 1000 stale attachments: one transaction, valid ones kept, hairpin set rebuilt (timed)" {
     # The run directory on tmpfs, as /run/berth is (the world's is on the test
     # machine's disk, where 1000 unlinks cost ~1 s of discard I/O).
     SHM_RUN=$(mktemp -d /dev/shm/berth-gc-test.XXXXXX)
@@ -142,7 +142,7 @@ M8080='[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]'
         set -e
         for i in $(seq 0 1000); do
             net=gcnet; [[ $i -eq 1000 ]] && net=othernet
-            printf "{\"cniVersion\":\"1.1.0\",\"name\":\"%s\",\"type\":\"portmap\",\"snat\":false,
+            printf "{\"cniVersion\":\"1.1.0\",\"name\":\"%s\",\"type\":\"portmap\",
                 \"runtimeConfig\":{\"portMappings\":[{\"hostPort\":%d,\"containerPort\":80}]},
                 \"prevResult\":{\"cniVersion\":\"1.1.0\",\"ips\":[{\"address\":\"10.77.%d.%d/16\"}]}}" \
                 "$net" $((20000 + i)) $((i / 200)) $((i % 200 + 2)) |
@@ -151,6 +151,7 @@ M8080='[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]'
         done'
     assert_eq "$(berth_map_elems host pf4_any | wc -l)" 1001 "forwards before GC"
     assert_eq "$(ls "$BERTH_RUN_DIR/state/cni-portmap" | wc -l)" 1001 "records before GC"
+    assert_eq "$(hairpin_elems | wc -l)" 1001 "hairpin elements before GC"
     run --separate-stderr inns host bash -c '
         t0=$(date +%s%N)
         printf "{\"cniVersion\":\"1.1.0\",\"name\":\"gcnet\",\"type\":\"portmap\",
@@ -166,6 +167,17 @@ M8080='[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]'
     assert_eq "$(berth_map_elems host pf4_any | sort)" "tcp . 20007 : 10.77.0.9 . 80
 tcp . 21000 : 10.77.5.2 . 80" "the valid one and the other network's remain"
     assert_eq "$(ls "$BERTH_RUN_DIR/state/cni-portmap" | sort | tr '\n' ' ')" "gc1000-eth0.json gc7-eth0.json " "records"
+    # 999 of 1001 hairpin elements stale: the set was flushed and refilled
+    # with those of the two attachments that stay (one transaction)
+    assert_match "$stderr" "rebuilding the sets of hairpin elements \(999 stale, 2 stay\)"
+    assert_eq "$(hairpin_elems | sort | tr '\n' ' ')" "10.77.0.0/16 . 10.77.0.9 10.77.0.0/16 . 10.77.5.2 " "hairpin elements after GC"
+}
+
+# the elements of cni_hp4 as "subnet . address", one per line
+hairpin_elems() {
+    inns host nft -j list set inet berth cni_hp4 | jq -r '
+        .nftables[] | select(.set) | (.set.elem // [])[] | .concat
+        | map(if type == "object" then "\(.prefix.addr)/\(.prefix.len)" else . end) | join(" . ")'
 }
 
 @test "udp: a running flow follows the mapping to the next container (conntrack flushed)" {
