@@ -107,7 +107,7 @@ cleanup() {
         [[ $ns == "$P"-* ]] && ip netns del "$ns" 2>/dev/null
     done <"$NAMESPACES_FILE"
     if [[ -n ${KEEP_RAW:-} ]]; then
-        mkdir -p "$KEEP_RAW" && cp "$WORK"/*.tsv "$KEEP_RAW"/ 2>/dev/null || true
+        mkdir -p "$KEEP_RAW" && cp "$WORK"/*.tsv "$WORK"/*.err "$KEEP_RAW"/ 2>/dev/null || true
     fi
     rm -rf "$WORK"
     [[ -n $RUN_TMPFS ]] && rm -rf "$RUN_TMPFS"

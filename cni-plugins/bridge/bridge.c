@@ -58,6 +58,8 @@ struct br_conf {
 	bool is_gw, is_default_gw, force_address, ip_masq, hairpin, promisc;
 	bool enabledad, disable_ctr_if, port_isolation, macspoofchk, preserve_default_vlan;
 	long long mtu, vlan;
+	struct berth_vlan_range trunk[BERTH_VLAN_MAX_RANGES]; /* vlanTrunk, merged, sorted */
+	size_t n_trunk;
 	bool has_mac;
 	uint8_t mac[6];
 	const char *ipam_type; /* NULL: no IPAM (L2 only) */
@@ -82,6 +84,55 @@ static int parse_mac(struct br_conf *c, const char *s, const char *field, struct
 				     "invalid network config", "%s: not a MAC address '%s'", field,
 				     s);
 	c->has_mac = true;
+	return 0;
+}
+
+/*
+ * vlanTrunk: entries {"id": N} and/or {"minID": A, "maxID": B} (both or
+ * neither), VLANs 1..4094, as upstream; the union, merged into ranges.
+ */
+static int parse_vlan_trunk(const json_t *arr, struct br_conf *c, struct cni_error **reterr)
+{
+	uint8_t want[4096] = { 0 };
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(arr, i, e) {
+		char where[32];
+		long long id = 0, min = 0, max = 0;
+		int has_min, has_max, has_id;
+
+		snprintf(where, sizeof(where), "vlanTrunk[%zu]", i);
+		if (!json_is_object(e))
+			return invalid(reterr, "%s: must be an object", where);
+		if ((has_min = cni_json_int(e, where, "minID", 1, 4094, &min, reterr)) < 0 ||
+		    (has_max = cni_json_int(e, where, "maxID", 1, 4094, &max, reterr)) < 0 ||
+		    (has_id = cni_json_int(e, where, "id", 1, 4094, &id, reterr)) < 0)
+			return has_min < 0 ? has_min : has_max < 0 ? has_max : has_id;
+		if (has_min != has_max)
+			return invalid(reterr, "%s: minID and maxID must be given together (%s missing)",
+				       where, has_min ? "maxID" : "minID");
+		if (has_min && min > max)
+			return invalid(reterr, "%s: minID %lld is greater than maxID %lld", where,
+				       min, max);
+		if (!has_min && !has_id)
+			return invalid(reterr, "%s: needs id or minID and maxID", where);
+		for (long long v = min; has_min && v <= max; v++)
+			want[v] = 1;
+		if (has_id)
+			want[id] = 1;
+	}
+	c->n_trunk = 0;
+	for (unsigned v = 1; v <= 4094; v++) {
+		if (!want[v])
+			continue;
+		unsigned end = v;
+		while (end < 4094 && want[end + 1])
+			end++;
+		/* at most 2047 ranges fit in 1..4094: the array cannot overflow */
+		c->trunk[c->n_trunk++] = (struct berth_vlan_range){ (uint16_t)v, (uint16_t)end };
+		v = end;
+	}
 	return 0;
 }
 
@@ -119,6 +170,7 @@ static int conf_parse(const struct cni_request *req, struct br_conf *c, struct c
 	    {"macspoofchk", &c->macspoofchk},
 	    {"preserveDefaultVlan", &c->preserve_default_vlan},
 	};
+	c->preserve_default_vlan = true; /* upstream's default */
 	for (size_t i = 0; i < ARRAY_SIZE(bools); i++)
 		if ((r = cni_json_bool(o, "", bools[i].key, bools[i].to, reterr)) < 0)
 			return r;
@@ -134,8 +186,8 @@ static int conf_parse(const struct cni_request *req, struct br_conf *c, struct c
 		return r; /* berth always uses nftables */
 	if ((r = cni_json_array(o, "", "vlanTrunk", 4096, &v, reterr)) < 0)
 		return r;
-	if (r > 0 && json_array_size(v) > 0)
-		return unsupported(reterr, "vlanTrunk");
+	if (r > 0 && (r = parse_vlan_trunk(v, c, reterr)) < 0)
+		return r;
 	if (c->macspoofchk)
 		return unsupported(reterr, "macspoofchk");
 	if (c->hairpin && c->promisc)
@@ -437,7 +489,7 @@ static int do_add(struct cni_request *req, const struct br_conf *c, struct berth
 		berth_error_freep(&e); /* no IPv6: fine */
 	if ((r = berth_link_up_undo(host, br.ifindex, u)) < 0)
 		return kernel(reterr, r, "failed to set the bridge up", c->bridge);
-	if (c->vlan > 0 && !br.vlan_filtering) {
+	if ((c->vlan > 0 || c->n_trunk > 0) && !br.vlan_filtering) {
 		if ((r = berth_bridge_enable_vlan_filtering(host, br.ifindex)) < 0)
 			return kernel(reterr, r, "vlan: failed to enable VLAN filtering",
 				      c->bridge);
@@ -481,6 +533,15 @@ static int do_add(struct cni_request *req, const struct br_conf *c, struct berth
 		return kernel(reterr, r, "failed to set the bridge port's flags", hname);
 	if (c->vlan > 0 && (r = berth_bridge_port_set_vlan(host, hidx, (uint16_t)c->vlan)) < 0)
 		return kernel(reterr, r, "vlan: failed to set the port's VLAN", hname);
+	if (c->n_trunk > 0 &&
+	    (r = berth_bridge_port_vlans(host, hidx, true, c->trunk, c->n_trunk)) < 0)
+		return kernel(reterr, r, "vlanTrunk: failed to add the port's VLANs", hname);
+	/* the port joined with the bridge's default PVID 1: upstream drops it on request */
+	if ((c->vlan > 0 || c->n_trunk > 0) && !c->preserve_default_vlan && c->vlan != 1 &&
+	    (r = berth_bridge_port_vlans(host, hidx, false,
+					 &(struct berth_vlan_range){ 1, 1 }, 1)) < 0 &&
+	    r != -ENOENT)
+		return kernel(reterr, r, "preserveDefaultVlan: failed to remove VLAN 1", hname);
 
 	/* IPAM: done by the caller; here the addresses go in. */
 	struct cni_result *res = *io_res;

@@ -145,3 +145,44 @@ int berth_bridge_port_set_vlan(struct berth_netns *ns, int ifindex, uint16_t vid
 		return r;
 	return nlu_transact(ns, msg, NULL, NULL);
 }
+
+int berth_bridge_port_vlans(struct berth_netns *ns, int ifindex, bool add,
+			    const struct berth_vlan_range *ranges, size_t n)
+{
+	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
+	struct ifinfomsg *ifi;
+	struct nlattr *spec;
+
+	if (ifindex <= 0 || !ranges || n == 0 || n > BERTH_VLAN_MAX_RANGES)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (ranges[i].min == 0 || ranges[i].max >= 4095 || ranges[i].min > ranges[i].max)
+			return -EINVAL;
+	int r = nlu_msg_new(add ? RTM_SETLINK : RTM_DELLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
+	if (r < 0)
+		return r;
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = ifindex;
+	spec = nlu_nest_start(msg, IFLA_AF_SPEC);
+	if (!spec)
+		return -ENOMEM;
+	/* tagged (no PVID, no UNTAGGED); a range as a BEGIN/END pair of entries */
+	for (size_t i = 0; i < n; i++) {
+		struct bridge_vlan_info v = { .vid = ranges[i].min };
+		if (ranges[i].min == ranges[i].max) {
+			if ((r = nlu_put(msg, IFLA_BRIDGE_VLAN_INFO, &v, sizeof(v))) < 0)
+				return r;
+			continue;
+		}
+		v.flags = BRIDGE_VLAN_INFO_RANGE_BEGIN;
+		if ((r = nlu_put(msg, IFLA_BRIDGE_VLAN_INFO, &v, sizeof(v))) < 0)
+			return r;
+		v = (struct bridge_vlan_info){ .flags = BRIDGE_VLAN_INFO_RANGE_END,
+					       .vid = ranges[i].max };
+		if ((r = nlu_put(msg, IFLA_BRIDGE_VLAN_INFO, &v, sizeof(v))) < 0)
+			return r;
+	}
+	if ((r = nlu_nest_end(msg, spec)) < 0)
+		return r;
+	return nlu_transact(ns, msg, NULL, NULL);
+}

@@ -216,6 +216,17 @@ int berth_bridge_enable_vlan_filtering(struct berth_netns *ns, int ifindex);
 int berth_bridge_disable_vlan_filtering(struct berth_netns *ns, int ifindex);
 /* Bridge port VLAN: PVID + untagged `vid` on port ifindex (self=false). */
 int berth_bridge_port_set_vlan(struct berth_netns *ns, int ifindex, uint16_t vid);
+/* VLANs 1..4094, min..max inclusive (min == max: one VLAN). */
+struct berth_vlan_range {
+	uint16_t min, max;
+};
+#define BERTH_VLAN_MAX_RANGES 2048
+/*
+ * Add (tagged: neither PVID nor untagged) or delete the VLANs of ranges[] on
+ * bridge port ifindex, in one request. -EINVAL for a bad range or count.
+ */
+int berth_bridge_port_vlans(struct berth_netns *ns, int ifindex, bool add,
+			    const struct berth_vlan_range *ranges, size_t n);
 
 struct berth_veth_spec {
 	const char *host_name;       /* NULL = generate "veth" + 8 random hex */

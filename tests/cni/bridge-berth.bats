@@ -69,7 +69,9 @@ record_of() {
     snapshot host >"$WORLD/before"
     for extra in '{"mtu": "x"}' '{"mtu": 20}' '{"vlan": 5000}' '{"bridge": "a-name-much-too-long"}' \
         '{"hairpinMode": true, "promiscMode": true}' '{"isGateway": "yes"}' \
-        '{"ipam": {"type": "../x"}}' '{"disableContainerInterface": true}'; do
+        '{"ipam": {"type": "../x"}}' '{"disableContainerInterface": true}' \
+        '{"vlanTrunk": "x"}' '{"vlanTrunk": [{"minID": 5}]}' '{"vlanTrunk": [{"id": 0}]}' \
+        '{"vlanTrunk": [{"minID": 9, "maxID": 3}]}' '{"vlanTrunk": [{}]}'; do
         conf=$(br_conflist bad 1.0.0 berth "$extra")
         brcni berth ADD "$conf" c1
         cni_fails 7
@@ -293,6 +295,26 @@ SH
     veth=$(jq -r '.interfaces[1].name' <<<"$output")
     ipn host -d -j link show dev cbr0 | jq -e '.[0].linkinfo.info_data.vlan_filtering == 1'
     bridge -n "$(ns_of host)" -j vlan show dev "$veth" | jq -e '.[0].vlans[] | select(.vlan == 10)'
+    brcni_ok berth DEL "$conf" c1
+}
+
+@test "vlanTrunk and preserveDefaultVlan: tagged VLANs on the port (skipped where the kernel lacks VLAN filtering)" {
+    conf=$(br_conflist trunk 1.0.0 berth \
+        '{"vlanTrunk": [{"id": 20}, {"minID": 100, "maxID": 102}, {"id": 101}], "preserveDefaultVlan": false}')
+    _ns_add c1
+    snapshot host >"$WORLD/before-host"
+    brcni berth ADD "$conf" c1
+    if [[ $status -ne 0 ]]; then
+        cni_fails 101
+        assert_same_snapshot "$WORLD/before-host" host
+        assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "lease released"
+        skip "kernel without bridge VLAN filtering: $(jq -r .details <<<"$output")"
+    fi
+    veth=$(jq -r '.interfaces[1].name' <<<"$output")
+    ipn host -d -j link show dev cbr0 | jq -e '.[0].linkinfo.info_data.vlan_filtering == 1'
+    vlans=$(bridge -n "$(ns_of host)" -c -j vlan show dev "$veth" |
+        jq -c '[.[0].vlans[] | [.vlan, (.vlanEnd // .vlan)]]')
+    assert_eq "$vlans" "[[20,20],[100,102]]" "the port's VLANs (VLAN 1 removed)"
     brcni_ok berth DEL "$conf" c1
 }
 
