@@ -70,13 +70,6 @@ struct br_conf {
 	cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG, "invalid network config", fmt,       \
 		      __VA_ARGS__)
 
-static int unsupported(struct cni_error **reterr, const char *field)
-{
-	return cni_error_set(reterr, EOPNOTSUPP, CNI_ERR_UNSUPPORTED_FIELD,
-			     "unsupported field in network config",
-			     "%s: not supported by berth's bridge plugin", field);
-}
-
 static int parse_mac(struct br_conf *c, const char *s, const char *field, struct cni_error **reterr)
 {
 	if (berth_mac_parse(s, c->mac) < 0)
@@ -188,8 +181,6 @@ static int conf_parse(const struct cni_request *req, struct br_conf *c, struct c
 		return r;
 	if (r > 0 && (r = parse_vlan_trunk(v, c, reterr)) < 0)
 		return r;
-	if (c->macspoofchk)
-		return unsupported(reterr, "macspoofchk");
 	if (c->hairpin && c->promisc)
 		return invalid(reterr, "%s: cannot be set with promiscMode", "hairpinMode");
 
@@ -325,11 +316,16 @@ static int network_of(const struct cni_result *res, struct berth_ipnet *ret, siz
 	return (int)n;
 }
 
-/* ipMasq: the record (pending), the network's elements, the record (committed). */
-static int setup_masq(const struct cni_request *req, const struct br_conf *c,
-		      const struct cni_result *res, struct berth_undo *u, struct cni_error **reterr)
+/*
+ * ipMasq and macspoofchk: the record (pending), the network's elements and
+ * the port's MAC-spoofing elements in one transaction, the record (committed).
+ */
+static int setup_fw(const struct cni_request *req, const struct br_conf *c,
+		    const struct cni_result *res, const char *hname, const uint8_t ctr_mac[6],
+		    struct berth_undo *u, struct cni_error **reterr)
 {
 	struct berth_record rec = {.owner = (char *)BR_RECORD_OWNER, .name = (char *)req->name};
+	struct berth_fw_elem spoof = {.kind = BERTH_FW_ELEM_MACSPOOF};
 	struct berth_record_net rn = {0};
 	char id[BERTH_RECORD_MAX_ID + 1];
 	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
@@ -345,7 +341,13 @@ static int setup_masq(const struct cni_request *req, const struct br_conf *c,
 		rec.nets = &rn;
 		rec.n_nets = 1;
 	}
-	rec.pending = rec.n_nets > 0;
+	if (c->macspoofchk) {
+		snprintf(spoof.ifname, sizeof(spoof.ifname), "%s", hname);
+		memcpy(spoof.mac, ctr_mac, sizeof(spoof.mac));
+		rec.elems = &spoof;
+		rec.n_elems = 1;
+	}
+	rec.pending = rec.n_nets > 0 || rec.n_elems > 0;
 	if (berth_undo_record(u, BR_RECORD_OWNER, id) < 0)
 		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
 	r = berth_record_write(&rec);
@@ -353,17 +355,21 @@ static int setup_masq(const struct cni_request *req, const struct br_conf *c,
 		return cni_error_set(reterr, r, CNI_ERR_BERTH_STATE,
 				     "failed to write berth's state record", "%s: %s", id,
 				     strerror(-r));
-	if (rec.n_nets == 0)
+	if (rec.n_nets == 0 && rec.n_elems == 0)
 		return 0;
 
 	struct berth_fw_network fn;
-	berth_record_fw_network(&rec, 0, &fn);
-	r = berth_fw_table_exists(NULL);
-	if (r < 0)
-		return kernel(reterr, r, "firewall: failed to look up the table",
-			      BERTH_FW_TABLE_DEFAULT);
-	bool table_existed = r > 0, bridge_present = false;
-	if (table_existed) {
+	bool table_existed = true, bridge_present = true;
+	if (rec.n_nets > 0) {
+		berth_record_fw_network(&rec, 0, &fn);
+		r = berth_fw_table_exists(NULL);
+		if (r < 0)
+			return kernel(reterr, r, "firewall: failed to look up the table",
+				      BERTH_FW_TABLE_DEFAULT);
+		table_existed = r > 0;
+		bridge_present = false;
+	}
+	if (rec.n_nets > 0 && table_existed) {
 		int cnt = berth_fw_list_bridges(NULL, &present);
 		for (int i = 0; cnt > 0 && i < cnt && !bridge_present; i++)
 			bridge_present = streq(present[i], c->bridge);
@@ -371,7 +377,8 @@ static int setup_masq(const struct cni_request *req, const struct br_conf *c,
 	}
 	if ((r = berth_fw_batch_new(NULL, &b)) < 0 ||
 	    (!table_existed && (r = berth_fw_batch_ensure_table(b)) < 0) ||
-	    (r = berth_fw_batch_add_network(b, &fn)) < 0)
+	    (rec.n_nets > 0 && (r = berth_fw_batch_add_network(b, &fn)) < 0) ||
+	    (rec.n_elems > 0 && (r = berth_fw_batch_add_elems(b, rec.elems, rec.n_elems)) < 0))
 		return cni_error_set(reterr, -r, CNI_ERR_BERTH_KERNEL, "firewall", "%s",
 				     strerror(-r));
 	r = berth_fw_commit(b, &msg);
@@ -379,10 +386,13 @@ static int setup_masq(const struct cni_request *req, const struct br_conf *c,
 		return cni_error_set(reterr, -r, CNI_ERR_BERTH_KERNEL,
 				     "failed to configure the firewall", "%s",
 				     msg ? msg : strerror(-r));
+	r = 0;
 	if (!table_existed)
 		r = berth_undo_fw_table(u, BERTH_FW_TABLE_DEFAULT);
 	else if (!bridge_present)
 		r = berth_undo_fw_network(u, BERTH_FW_TABLE_DEFAULT, &fn);
+	if (r >= 0 && rec.n_elems > 0)
+		r = berth_undo_fw_elems(u, BERTH_FW_TABLE_DEFAULT, rec.elems, rec.n_elems);
 	if (r < 0)
 		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
 	rec.pending = false;
@@ -391,6 +401,29 @@ static int setup_masq(const struct cni_request *req, const struct br_conf *c,
 		return cni_error_set(reterr, r, CNI_ERR_BERTH_STATE,
 				     "failed to write berth's state record", "%s: %s", id,
 				     strerror(-r));
+	return 0;
+}
+
+/* The attachment's own elements (macspoofchk), of any number of records, in one transaction. */
+static int teardown_elems(struct berth_record *const *recs, size_t n, struct cni_error **reterr)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	_cleanup_free_ char *msg = NULL;
+	size_t queued = 0;
+	int r = berth_fw_batch_new(NULL, &b);
+
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		if (!recs[i] || recs[i]->n_elems == 0)
+			continue;
+		r = berth_fw_batch_del_elems(b, recs[i]->elems, recs[i]->n_elems);
+		queued += recs[i]->n_elems;
+	}
+	if (r >= 0 && queued > 0)
+		r = berth_fw_commit(b, &msg);
+	if (r < 0 && r != -ENOENT)
+		return cni_error_set(reterr, -r, CNI_ERR_BERTH_KERNEL,
+				     "failed to remove firewall elements", "%s",
+				     msg ? msg : strerror(-r));
 	return 0;
 }
 
@@ -639,7 +672,7 @@ static int do_add(struct cni_request *req, const struct br_conf *c, struct berth
 			return from_berth(reterr, e, CNI_ERR_BERTH_KERNEL, "ipv6 forwarding");
 	}
 
-	if ((r = setup_masq(req, c, res, u, reterr)) < 0)
+	if ((r = setup_fw(req, c, res, hname, cv.mac, u, reterr)) < 0)
 		return r;
 
 	/* The result: bridge, host veth, container interface. */
@@ -780,7 +813,8 @@ static int br_del(struct cni_request *req, struct cni_error **reterr)
 	record_id(req, id, sizeof(id));
 	r = berth_record_load(BR_RECORD_OWNER, id, &rec);
 	if (r == 0) {
-		if ((r = teardown_masq(rec, host, reterr)) < 0)
+		if ((r = teardown_elems(&rec, 1, reterr)) < 0 ||
+		    (r = teardown_masq(rec, host, reterr)) < 0)
 			return r;
 	} else if (r != -ENOENT) {
 		return cni_error_set(reterr, r, CNI_ERR_BERTH_STATE,
@@ -944,15 +978,35 @@ static int br_gc(struct cni_request *req, struct cni_error **reterr)
 		if (k < 0 && k != -ENODEV)
 			log_warn("GC: deleting %zu stale veth(s): %s", n_doomed, strerror(-k));
 	}
+	/* The attachments' own elements (macspoofchk) in one transaction. */
+	_cleanup_free_ struct berth_record **recs =
+	    r >= 0 && g.n ? calloc(g.n, sizeof(*recs)) : NULL;
+	for (size_t i = 0; recs && i < g.n; i++)
+		if (berth_record_load(BR_RECORD_OWNER, g.stale[i], &recs[i]) < 0)
+			recs[i] = NULL;
+	if (recs) {
+		_cleanup_cni_error_ struct cni_error *e = NULL;
+		if (teardown_elems(recs, g.n, &e) < 0) {
+			log_warn("GC: %s", e && e->details ? e->details : "firewall elements");
+			/* the records stay, so a later GC finds the elements again */
+			for (size_t i = 0; i < g.n; i++)
+				if (recs[i] && recs[i]->n_elems > 0) {
+					berth_record_free(recs[i]);
+					recs[i] = NULL;
+					free(g.stale[i]);
+					g.stale[i] = NULL;
+				}
+		}
+	}
 	/* Each network's elements once, not once per stale attachment of it. */
 	char done[8][BERTH_IFNAMSIZ];
 	size_t n_done = 0;
-	for (size_t i = 0; r >= 0 && i < g.n; i++) {
-		_cleanup_(berth_record_freep) struct berth_record *rec = NULL;
+	for (size_t i = 0; r >= 0 && recs && i < g.n; i++) {
+		_cleanup_(berth_record_freep) struct berth_record *rec = TAKE_PTR(recs[i]);
 		_cleanup_cni_error_ struct cni_error *e = NULL;
 		bool seen = false;
-		if (berth_record_load(BR_RECORD_OWNER, g.stale[i], &rec) < 0)
-			rec = NULL;
+		if (!g.stale[i])
+			continue;
 		for (size_t k = 0; rec && rec->n_nets == 1 && k < n_done; k++)
 			seen |= streq(done[k], rec->nets[0].bridge);
 		if (rec && rec->n_nets == 1 && !seen && n_done < ARRAY_SIZE(done))

@@ -107,6 +107,7 @@ int nft_batch_push(struct nft_batch *b, uint16_t msg_type, uint16_t nl_flags, bo
 		.what = what,
 		.detail = detail,
 		.tag = b->tag,
+		.family = b->family,
 	};
 
 	if (!obj || !what) {
@@ -210,7 +211,7 @@ static int nft_round_send(const struct nft_batch *b, struct mnl_socket *nl, stru
 		const struct nft_cmd *c = &b->cmds[r->active[i]];
 		struct nlmsghdr *nlh;
 
-		nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(nb), c->msg_type, b->family,
+		nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(nb), c->msg_type, c->family,
 					    c->nl_flags | NLM_F_ACK, seq++);
 		nft_cmd_build(c, nlh);
 		if (nlh->nlmsg_len > NFT_MSG_MAXSIZE)

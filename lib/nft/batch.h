@@ -56,10 +56,12 @@ struct nft_cmd {
 	char *what;         /* "add element to set nat4 in table inet berth" */
 	char *detail;       /* optional, for the dump: "10.89.1.0/24" */
 	int tag;            /* caller's tag for error attribution, -1 = none */
+	uint16_t family;    /* NFPROTO_* of the command: the batch's family when pushed */
 };
 
 struct nft_batch {
-	uint16_t family; /* NFPROTO_* of every command */
+	uint16_t family; /* NFPROTO_* of the commands pushed from now on (one
+			  * transaction may span families: berth's inet and bridge tables) */
 	int tag;         /* given to commands pushed from now on (-1 = none) */
 	struct nft_cmd *cmds;
 	size_t n_cmds, n_alloc;

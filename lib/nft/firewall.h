@@ -72,6 +72,11 @@ struct berth_fw_portmap {
  *                dropped (ingressPolicy same-bridge)
  *   ISOLATED     cni_iso_br "ifname": also traffic within the bridge is
  *                dropped (ingressPolicy isolated; needs br_netfilter)
+ *   MACSPOOF     in table bridge <table>: spoof_ports "port" + spoof_ok
+ *                "port . mac": frames from the bridge port `ifname` (a
+ *                container's host veth) with another source MAC than `mac`
+ *                are dropped (the bridge plugin's macspoofchk); adding one
+ *                queues that table's creation too (once per batch)
  *
  * Added with NLM_F_CREATE only: adding what is there is a no-op (bridge
  * elements are shared by the containers of a bridge).
@@ -84,6 +89,7 @@ enum berth_fw_elem_kind {
 	BERTH_FW_ELEM_ALLOW,
 	BERTH_FW_ELEM_SAME_BRIDGE,
 	BERTH_FW_ELEM_ISOLATED,
+	BERTH_FW_ELEM_MACSPOOF,
 	_BERTH_FW_ELEM_MAX,
 	_BERTH_FW_ELEM_INVALID = -EINVAL,
 };
@@ -92,7 +98,8 @@ struct berth_fw_elem {
 	enum berth_fw_elem_kind kind;
 	struct berth_ipnet net;      /* HAIRPIN, MASQ (host bits are ignored) */
 	struct berth_ip addr;        /* HAIRPIN, MASQ, ALLOW; same family as net */
-	char ifname[BERTH_IFNAMSIZ]; /* SAME_BRIDGE, ISOLATED */
+	char ifname[BERTH_IFNAMSIZ]; /* SAME_BRIDGE, ISOLATED: the bridge; MACSPOOF: the port */
+	uint8_t mac[6];              /* MACSPOOF: the one source MAC allowed */
 };
 
 #define BERTH_FW_MAX_ELEMS 4096 /* per batch (adds + deletes) */

@@ -32,6 +32,11 @@ void fw_ifname_key(const char *name, uint8_t key[BERTH_IFNAMSIZ])
 	memcpy(key, name, strnlen(name, BERTH_IFNAMSIZ - 1));
 }
 
+const char *fw_family_name(const struct berth_fw_batch *b)
+{
+	return b->nb.family == NFPROTO_BRIDGE ? "bridge" : "inet";
+}
+
 /* ---- commands ---- */
 
 int fw_push(struct berth_fw_batch *b, uint16_t msg, uint16_t flags, bool missing_ok,
@@ -45,7 +50,7 @@ int fw_cmd_table(struct berth_fw_batch *b, uint16_t msg)
 	struct nftnl_table *t = nftnl_table_alloc();
 
 	if (t) {
-		nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+		nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, b->nb.family);
 		if (nftnl_table_set_str(t, NFTNL_TABLE_NAME, b->table) < 0) {
 			nftnl_table_free(t);
 			t = NULL;
@@ -53,8 +58,8 @@ int fw_cmd_table(struct berth_fw_batch *b, uint16_t msg)
 	}
 	return fw_push(b, msg, msg == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0,
 		       msg == NFT_MSG_DELTABLE, NFT_OBJ_TABLE, t,
-		       fw_strf("%s table inet %s", msg == NFT_MSG_NEWTABLE ? "add" : "delete",
-			       b->table),
+		       fw_strf("%s table %s %s", msg == NFT_MSG_NEWTABLE ? "add" : "delete",
+			       fw_family_name(b), b->table),
 		       NULL);
 }
 
@@ -64,7 +69,7 @@ static struct nftnl_chain *fw_chain_alloc(struct berth_fw_batch *b, const char *
 
 	if (!c)
 		return NULL;
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, b->nb.family);
 	if (nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, b->table) < 0 ||
 	    nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name) < 0)
 		return NULL;
@@ -87,9 +92,9 @@ int fw_cmd_chain(struct berth_fw_batch *b, uint16_t msg, const char *name,
 	}
 	if (msg == NFT_MSG_NEWCHAIN)
 		return fw_push(b, msg, NLM_F_CREATE, false, NFT_OBJ_CHAIN, c,
-			       fw_strf("add chain %s in table inet %s", name, b->table), NULL);
+			       fw_strf("add chain %s in table %s %s", name, fw_family_name(b), b->table), NULL);
 	return fw_push(b, msg, 0, true, NFT_OBJ_CHAIN, c,
-		       fw_strf("delete chain %s in table inet %s", name, b->table), NULL);
+		       fw_strf("delete chain %s in table %s %s", name, fw_family_name(b), b->table), NULL);
 }
 
 struct nftnl_rule *fw_rule_alloc(struct berth_fw_batch *b, const char *chain)
@@ -98,7 +103,7 @@ struct nftnl_rule *fw_rule_alloc(struct berth_fw_batch *b, const char *chain)
 
 	if (!r)
 		return NULL;
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, b->nb.family);
 	if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, b->table) < 0 ||
 	    nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain) < 0)
 		return NULL;
@@ -108,7 +113,7 @@ struct nftnl_rule *fw_rule_alloc(struct berth_fw_batch *b, const char *chain)
 int fw_cmd_flush_chain(struct berth_fw_batch *b, const char *chain)
 {
 	return fw_push(b, NFT_MSG_DELRULE, 0, false, NFT_OBJ_RULE, fw_rule_alloc(b, chain),
-		       fw_strf("flush chain %s in table inet %s", chain, b->table), NULL);
+		       fw_strf("flush chain %s in table %s %s", chain, fw_family_name(b), b->table), NULL);
 }
 
 /* ---- sets and elements ---- */
@@ -121,7 +126,7 @@ int fw_cmd_newset(struct berth_fw_batch *b, const struct fw_set_def *d, uint32_t
 
 	if (!s)
 		return -ENOMEM;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, b->nb.family);
 	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, b->table) < 0 ||
 	    nftnl_set_set_str(s, NFTNL_SET_NAME, d->name) < 0)
 		return -ENOMEM;
@@ -155,9 +160,9 @@ int fw_cmd_newset(struct berth_fw_batch *b, const struct fw_set_def *d, uint32_t
 		return r;
 
 	return fw_push(b, NFT_MSG_NEWSET, NLM_F_CREATE, false, NFT_OBJ_SET, TAKE_PTR(s),
-		       fw_strf("add %s %s in table inet %s",
+		       fw_strf("add %s %s in table %s %s",
 			       d->verdict_map || d->data_type ? "map" : "set",
-			       d->name, b->table),
+			       d->name, fw_family_name(b), b->table),
 		       NULL);
 }
 
@@ -169,7 +174,7 @@ int fw_cmd_elems_flags(struct berth_fw_batch *b, bool add, uint16_t extra_flags,
 
 	if (!s)
 		return -ENOMEM;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, b->nb.family);
 	if (nftnl_set_set_str(s, NFTNL_SET_TABLE, b->table) < 0 ||
 	    nftnl_set_set_str(s, NFTNL_SET_NAME, set) < 0)
 		return -ENOMEM;
@@ -200,8 +205,10 @@ int fw_cmd_elems_flags(struct berth_fw_batch *b, bool add, uint16_t extra_flags,
 
 	return fw_push(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
 		       add ? NLM_F_CREATE | extra_flags : 0, !add, NFT_OBJ_SET, TAKE_PTR(s),
-		       add ? fw_strf("add element to set %s in table inet %s", set, b->table)
-			   : fw_strf("delete element from set %s in table inet %s", set, b->table),
+		       add ? fw_strf("add element to set %s in table %s %s", set, fw_family_name(b),
+				     b->table)
+			   : fw_strf("delete element from set %s in table %s %s", set,
+				     fw_family_name(b), b->table),
 		       strdup(detail));
 }
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdio.h>
+#include <linux/netfilter.h>
 #include <string.h>
 
 #include "basic/cleanup.h"
@@ -19,6 +20,7 @@ static const char *const kind_names[_BERTH_FW_ELEM_MAX] = {
 	[BERTH_FW_ELEM_ALLOW] = "allow",
 	[BERTH_FW_ELEM_SAME_BRIDGE] = "same-bridge",
 	[BERTH_FW_ELEM_ISOLATED] = "isolated",
+	[BERTH_FW_ELEM_MACSPOOF] = "macspoof",
 };
 
 const char *berth_fw_elem_kind_to_string(enum berth_fw_elem_kind k)
@@ -43,6 +45,8 @@ bool berth_fw_elem_equal(const struct berth_fw_elem *a, const struct berth_fw_el
 {
 	if (a->kind != b->kind)
 		return false;
+	if (a->kind == BERTH_FW_ELEM_MACSPOOF)
+		return strcmp(a->ifname, b->ifname) == 0 && memcmp(a->mac, b->mac, 6) == 0;
 	if (!kind_has_addr(a->kind))
 		return strcmp(a->ifname, b->ifname) == 0;
 	if (!berth_ip_equal(&a->addr, &b->addr))
@@ -71,6 +75,12 @@ static int elem_check(const struct berth_fw_elem *e)
 		if (berth_ip_is_unspecified(&e->addr) || berth_ip_is_multicast(&e->addr))
 			return -EINVAL;
 		return 0;
+	case BERTH_FW_ELEM_MACSPOOF:
+		/* a unicast MAC: not all zeros, group bit clear */
+		if ((e->mac[0] & 1) || !(e->mac[0] | e->mac[1] | e->mac[2] | e->mac[3] |
+					 e->mac[4] | e->mac[5]))
+			return -EINVAL;
+		__attribute__((fallthrough));
 	case BERTH_FW_ELEM_SAME_BRIDGE:
 	case BERTH_FW_ELEM_ISOLATED:
 		return memchr(e->ifname, 0, sizeof(e->ifname)) && berth_ifname_valid(e->ifname)
@@ -133,6 +143,32 @@ static int elem_ifname(struct berth_fw_batch *b, bool add, const char *set, cons
 	return fw_cmd_elems(b, add, set, &el, 1, detail);
 }
 
+/* The two elements of a guarded port, in table bridge <table>. */
+static int elem_macspoof(struct berth_fw_batch *b, bool add, const struct berth_fw_elem *e)
+{
+	uint8_t port[BERTH_IFNAMSIZ], pair[BERTH_IFNAMSIZ + 8] = { 0 };
+	char detail[BERTH_IFNAMSIZ + 32];
+	uint16_t family = b->nb.family;
+	int r;
+
+	fw_ifname_key(e->ifname, port);
+	memcpy(pair, port, BERTH_IFNAMSIZ);
+	memcpy(pair + BERTH_IFNAMSIZ, e->mac, 6); /* padded to 8: the register's width */
+	struct fw_elem ep = { .key = port, .key_len = BERTH_IFNAMSIZ };
+	struct fw_elem eo = { .key = pair, .key_len = sizeof(pair) };
+	snprintf(detail, sizeof(detail), "\"%s\" . %02x:%02x:%02x:%02x:%02x:%02x", e->ifname,
+		 e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5]);
+	b->nb.family = NFPROTO_BRIDGE;
+	/* allowed pair first on add, guard first on delete: never guarded without its MAC */
+	r = fw_cmd_elems(b, add, add ? "spoof_ok" : "spoof_ports", add ? &eo : &ep, 1,
+			 add ? detail : e->ifname);
+	if (r >= 0)
+		r = fw_cmd_elems(b, add, add ? "spoof_ports" : "spoof_ok", add ? &ep : &eo, 1,
+				 add ? e->ifname : detail);
+	b->nb.family = family;
+	return r;
+}
+
 static int elem_queue(struct berth_fw_batch *b, bool add, const struct berth_fw_elem *e)
 {
 	bool v4 = e->addr.family == AF_INET;
@@ -162,6 +198,10 @@ static int elem_queue(struct berth_fw_batch *b, bool add, const struct berth_fw_
 		return r < 0 ? r : elem_ifname(b, add, "cni_iso_br", e->ifname, false);
 	case BERTH_FW_ELEM_ISOLATED:
 		return elem_ifname(b, add, "cni_iso_br", e->ifname, false);
+	case BERTH_FW_ELEM_MACSPOOF:
+		if (add && !b->bridge_table_queued && (r = fw_ensure_bridge_table(b)) < 0)
+			return r;
+		return elem_macspoof(b, add, e);
 	default:
 		return -EINVAL;
 	}

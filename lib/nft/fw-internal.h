@@ -28,6 +28,7 @@ struct berth_fw_batch {
 	struct nft_batch nb;
 	size_t n_pf_elems; /* port-forward / DNS elements queued (BERTH_FW_MAX_PORTMAP_ELEMS) */
 	size_t n_cni_elems; /* struct berth_fw_elem queued (BERTH_FW_MAX_ELEMS) */
+	bool bridge_table_queued; /* fw_ensure_bridge_table() is in this batch */
 };
 
 struct fw_set_def {
@@ -67,6 +68,8 @@ struct fw_elem {
 /* ---- helpers (fw-cmd.c) ---- */
 
 char *fw_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "inet" or "bridge": the family of the commands pushed now (b->nb.family). */
+const char *fw_family_name(const struct berth_fw_batch *b);
 /* ifname set key: the name NUL padded to BERTH_IFNAMSIZ bytes. */
 void fw_ifname_key(const char *name, uint8_t key[BERTH_IFNAMSIZ]);
 
@@ -104,6 +107,13 @@ int fw_cmd_elems_each(struct berth_fw_batch *b, bool add, uint16_t extra_flags, 
 		      const struct fw_elem *elems, size_t n, size_t per_add, const char *detail);
 
 /* ---- rules (fw-rules.c) ---- */
+
+/*
+ * Queue the creation of table bridge <b->table> (flush + re-add of its one
+ * fixed rule, so it can be repeated): chain macspoof, sets spoof_ports and
+ * spoof_ok. The batch's family is back to inet afterwards.
+ */
+int fw_ensure_bridge_table(struct berth_fw_batch *b);
 
 /* The one rule of iso-<bridge>: leaving towards another (isolated) berth bridge is dropped. */
 void fw_iso_rule(struct berth_fw_batch *b, const char *chain, const char *bridge,

@@ -9,6 +9,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #define NFT_TYPE_INET_PROTO 12
 #define NFT_TYPE_INET_SERVICE 13
 #define NFT_TYPE_IFNAME 41
+#define NFT_TYPE_ETHERADDR 9
 #define NFT_TYPE_CONCAT2(a, b) (((a) << 6) | (b))
 #define NFT_TYPE_CONCAT3(a, b, c) (((a) << 12) | ((b) << 6) | (c))
 
@@ -338,7 +340,7 @@ static void fw_rule_push(struct berth_fw_batch *b, struct fw_rule *rb, const cha
 		k = rb->err;
 	} else {
 		k = fw_push(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, false, NFT_OBJ_RULE, r,
-			    fw_strf("add rule to chain %s in table inet %s", chain, b->table),
+			    fw_strf("add rule to chain %s in table %s %s", chain, fw_family_name(b), b->table),
 			    strdup(text));
 	}
 	if (k < 0 && !*err)
@@ -675,5 +677,76 @@ int berth_fw_batch_ensure_table(struct berth_fw_batch *b)
 			r = err;
 		}
 	}
+	return r;
+}
+
+/* ---- table bridge <name>: the CNI bridge plugin's macspoofchk ---------------- */
+
+/*
+ * Frames entering the bridge from a guarded port (spoof_ports: the host end
+ * of a container's veth) pass only with the source MAC the container was
+ * given (spoof_ok: port . MAC). One fixed rule for every container; the
+ * per-container state is two elements (BERTH_FW_ELEM_MACSPOOF).
+ */
+static const struct fw_set_def fw_spoof_sets[] = {
+	{ "spoof_ports", 0, NFT_TYPE_IFNAME, 16, { 0 }, NFT_BYTEORDER_HOST, false },
+	{ "spoof_ok", 0, NFT_TYPE_CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_ETHERADDR), 24, { 0 },
+	  NFT_BYTEORDER_MIXED, false },
+};
+
+static void fw_spoof_rules(struct berth_fw_batch *b, const char *chain, int *err)
+{
+	struct fw_rule rb = fw_rule_start(b, chain);
+	struct nftnl_expr *e;
+
+	ex_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
+	ex_lookup(&rb, "spoof_ports", FW_NO_DREG);
+	/* iifname stays in reg32 0-3; ether saddr (link layer offset 6) into reg32 4-5 */
+	if ((e = fw_expr(&rb, "payload"))) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_LL_HEADER);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 6);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 6);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG32_04);
+		fw_expr_add(&rb, e);
+	}
+	if ((e = fw_expr(&rb, "lookup"))) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+		if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, "spoof_ok") < 0) {
+			nftnl_expr_free(e);
+			rb.err = -ENOMEM;
+		} else {
+			fw_expr_add(&rb, e);
+		}
+	}
+	ex_verdict(&rb, NF_DROP);
+	fw_rule_push(b, &rb, chain, "iifname @spoof_ports iifname . ether saddr != @spoof_ok drop",
+		     err);
+}
+
+/* the bridge family's prerouting hook before anything else of the bridge (NF_BR_PRI_FIRST + 1) */
+static const struct fw_base_chain fw_spoof_chain = { "macspoof", "filter", NF_BR_PRE_ROUTING,
+						      -300, fw_spoof_rules };
+
+int fw_ensure_bridge_table(struct berth_fw_batch *b)
+{
+	uint16_t family = b->nb.family;
+	int err = 0, r;
+
+	b->nb.family = NFPROTO_BRIDGE;
+	r = fw_cmd_table(b, NFT_MSG_NEWTABLE);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(fw_spoof_sets); i++)
+		r = fw_cmd_newset(b, &fw_spoof_sets[i], (uint32_t)(1000 + i));
+	if (r >= 0)
+		r = fw_cmd_chain(b, NFT_MSG_NEWCHAIN, fw_spoof_chain.name, &fw_spoof_chain);
+	if (r >= 0)
+		r = fw_cmd_flush_chain(b, fw_spoof_chain.name);
+	if (r >= 0) {
+		fw_spoof_rules(b, fw_spoof_chain.name, &err);
+		r = err;
+	}
+	b->nb.family = family;
+	if (r >= 0)
+		b->bridge_table_queued = true;
 	return r;
 }

@@ -154,6 +154,14 @@ static json_t *elem_json(const struct berth_fw_elem *e)
 		if (put(o, "addr", ip_json(&e->addr)) < 0)
 			return NULL;
 		break;
+	case BERTH_FW_ELEM_MACSPOOF: {
+		char m[18];
+		snprintf(m, sizeof(m), "%02x:%02x:%02x:%02x:%02x:%02x", e->mac[0], e->mac[1],
+			 e->mac[2], e->mac[3], e->mac[4], e->mac[5]);
+		if (put(o, "port", json_string(e->ifname)) < 0 || put(o, "mac", json_string(m)) < 0)
+			return NULL;
+		break;
+	}
 	default:
 		if (put(o, "bridge", json_string(e->ifname)) < 0)
 			return NULL;
@@ -313,6 +321,14 @@ static int parse_elem(const json_t *v, struct berth_fw_elem *e)
 		if (e->kind != BERTH_FW_ELEM_ALLOW && e->net.ip.family != e->addr.family)
 			return -EINVAL;
 		return 0;
+	case BERTH_FW_ELEM_MACSPOOF: {
+		const char *mac;
+		if (get_str(v, "port", true, &s) < 0 || !berth_ifname_valid(s) ||
+		    get_str(v, "mac", true, &mac) < 0 || berth_mac_parse(mac, e->mac) < 0)
+			return -EINVAL;
+		snprintf(e->ifname, sizeof(e->ifname), "%s", s);
+		return 0;
+	}
 	default:
 		if (get_str(v, "bridge", true, &s) < 0 || !berth_ifname_valid(s))
 			return -EINVAL;

@@ -80,9 +80,9 @@ record_of() {
         jq -e --arg k "$key" '(.msg + " " + (.details // "")) | contains($k)' <<<"$output" >/dev/null ||
             { echo "error does not name $key: $output" >&2; false; }
     done
-    conf=$(br_conflist bad 1.0.0 berth '{"macspoofchk": true}')
+    conf=$(br_conflist bad 1.0.0 berth '{"macspoofchk": "yes"}')
     brcni berth ADD "$conf" c1
-    cni_fails 2
+    cni_fails 7
     conf=$(br_conflist bad 1.0.0 berth '{}' '{"ranges": [[{"subnet": "10.9.0.0/31"}]]}')
     brcni berth ADD "$conf" c1
     cni_fails 7
@@ -296,6 +296,38 @@ SH
     ipn host -d -j link show dev cbr0 | jq -e '.[0].linkinfo.info_data.vlan_filtering == 1'
     bridge -n "$(ns_of host)" -j vlan show dev "$veth" | jq -e '.[0].vlans[] | select(.vlan == 10)'
     brcni_ok berth DEL "$conf" c1
+}
+
+@test "macspoofchk: frames with another source MAC are dropped at the port; DEL and GC remove the elements" {
+    conf=$(br_conflist spoof 1.1.0 berth '{"macspoofchk": true}')
+    _ns_add c1
+    _ns_add c2
+    brcni_ok berth ADD "$conf" c1
+    veth1=$(jq -r '.interfaces[1].name' <<<"$output")
+    mac1=$(jq -r '.interfaces[2].mac' <<<"$output")
+    brcni_ok berth ADD "$conf" c2
+    ip2=$(jq -r '.ips[0].address | split("/")[0]' <<<"$output")
+    assert_match "$(spoof_elems)" "$veth1 \\. $mac1" "c1's port and MAC"
+    assert_ping c1 "$ip2"
+    # c1 changes its MAC: its frames (ARP included) no longer pass the bridge
+    ipn c1 link set eth0 address 02:00:5e:00:53:99
+    ipn c1 neigh flush dev eth0
+    ipn c2 neigh flush dev eth0
+    assert_no_ping c1 "$ip2"
+    ipn c1 link set eth0 address "$mac1"
+    assert_ping c1 "$ip2"
+    brcni_ok berth DEL "$conf" c1
+    refute grep -q "$veth1" <<<"$(spoof_elems)"
+    # c2 goes stale (no DEL, no cached result): GC removes its elements
+    rm "$WORLD/cache-berth/results/cnibr-c2-eth0"
+    brcni_ok berth GC "$conf" "" gc
+    assert_eq "$(spoof_elems)" "" "no guarded port left"
+}
+
+# the elements of table bridge berth's spoof_ok, one per line
+spoof_elems() {
+    inns host nft -j list set bridge berth spoof_ok 2>/dev/null | jq -r '
+        .nftables[] | select(.set) | (.set.elem // [])[] | .concat | join(" . ")'
 }
 
 @test "vlanTrunk and preserveDefaultVlan: tagged VLANs on the port (skipped where the kernel lacks VLAN filtering)" {

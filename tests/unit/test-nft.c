@@ -446,6 +446,38 @@ static void test_cni_elems(void **state)
 	assert_int_equal(berth_fw_elem_kind_from_string("open"), -EINVAL);
 }
 
+/* macspoofchk: table bridge berth queued once per batch with the first add; two elements each. */
+static void test_cni_macspoof(void **state)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	struct berth_fw_elem e[2] = { elem_make(BERTH_FW_ELEM_MACSPOOF, NULL, NULL, "veth01"),
+				      elem_make(BERTH_FW_ELEM_MACSPOOF, NULL, NULL, "veth02") };
+	memcpy(e[0].mac, "\x02\x00\x5e\x00\x53\x01", 6);
+	memcpy(e[1].mac, "\x02\x00\x5e\x00\x53\x02", 6);
+
+	assert_int_equal(berth_fw_batch_new(NULL, &b), 0);
+	/* a delete needs no table */
+	assert_int_equal(berth_fw_batch_del_elems(b, e, 1), 0);
+	assert_int_equal(berth_fw_batch_size(b), 2);
+	/* table, 2 sets, chain, flush, rule; then 2 elements per port */
+	assert_int_equal(berth_fw_batch_add_elems(b, e, 2), 0);
+	assert_int_equal(berth_fw_batch_size(b), 2 + 6 + 4);
+	assert_false(berth_fw_elem_equal(&e[0], &e[1]));
+	e[1] = e[0];
+	assert_true(berth_fw_elem_equal(&e[0], &e[1]));
+	e[1].mac[5] ^= 1;
+	assert_false(berth_fw_elem_equal(&e[0], &e[1]));
+
+	/* a group MAC, the zero MAC, no port: refused */
+	struct berth_fw_elem bad[3] = { e[0], e[0], e[0] };
+	bad[0].mac[0] = 0x01;
+	memset(bad[1].mac, 0, 6);
+	bad[2].ifname[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(berth_fw_batch_add_elems(b, &bad[i], 1), -EINVAL);
+	assert_int_equal(berth_fw_elem_kind_from_string("macspoof"), BERTH_FW_ELEM_MACSPOOF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_portmap_limits),
 		cmocka_unit_test(test_empty_commit),
 		cmocka_unit_test(test_cni_elems),
+		cmocka_unit_test(test_cni_macspoof),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

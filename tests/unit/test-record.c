@@ -220,7 +220,7 @@ static void test_cni_fields(void **state)
 	size_t len;
 
 	r->network = strdup("cninet");
-	r->elems = calloc(3, sizeof(*r->elems));
+	r->elems = calloc(4, sizeof(*r->elems));
 	assert_non_null(r->elems);
 	r->elems[0].kind = BERTH_FW_ELEM_HAIRPIN;
 	assert_int_equal(berth_ipnet_parse("10.77.0.0/24", &r->elems[0].net), 0);
@@ -229,17 +229,22 @@ static void test_cni_fields(void **state)
 	assert_int_equal(berth_ip_parse("fd00::2", &r->elems[1].addr), 0);
 	r->elems[2].kind = BERTH_FW_ELEM_SAME_BRIDGE;
 	snprintf(r->elems[2].ifname, sizeof(r->elems[2].ifname), "cni0");
-	r->n_elems = 3;
+	r->elems[3].kind = BERTH_FW_ELEM_MACSPOOF;
+	snprintf(r->elems[3].ifname, sizeof(r->elems[3].ifname), "veth0123abcd");
+	memcpy(r->elems[3].mac, "\x02\x00\x5e\x00\x53\x01", 6);
+	r->n_elems = 4;
 
 	assert_int_equal(berth_record_to_json(r, &json, &len), 0);
 	assert_non_null(strstr(json, "\"network\":\"cninet\""));
 	assert_non_null(strstr(json, "\"fw_elements\":[{\"kind\":\"hairpin\",\"net\":\"10.77.0.0/24\","
 				     "\"addr\":\"10.77.0.2\"},{\"kind\":\"allow\",\"addr\":\"fd00::2\"},"
-				     "{\"kind\":\"same-bridge\",\"bridge\":\"cni0\"}]"));
+				     "{\"kind\":\"same-bridge\",\"bridge\":\"cni0\"},"
+				     "{\"kind\":\"macspoof\",\"port\":\"veth0123abcd\","
+				     "\"mac\":\"02:00:5e:00:53:01\"}]"));
 	assert_int_equal(berth_record_from_json(json, len, &back), 0);
 	assert_string_equal(back->network, "cninet");
-	assert_int_equal(back->n_elems, 3);
-	for (size_t i = 0; i < 3; i++)
+	assert_int_equal(back->n_elems, 4);
+	for (size_t i = 0; i < 4; i++)
 		assert_true(berth_fw_elem_equal(&back->elems[i], &r->elems[i]));
 	assert_int_equal(berth_record_to_json(back, &again, NULL), 0);
 	assert_string_equal(json, again);
@@ -252,6 +257,10 @@ static void test_cni_fields(void **state)
 		"\"net\":\"10.0.0.0/8\",\"addr\":\"fd00::1\"}]}",
 		"{\"version\":1,\"owner\":\"cni\",\"id\":\"x\",\"fw_elements\":[{\"kind\":\"isolated\","
 		"\"bridge\":\"much-too-long-name\"}]}",
+		"{\"version\":1,\"owner\":\"cni\",\"id\":\"x\",\"fw_elements\":[{\"kind\":\"macspoof\","
+		"\"port\":\"veth1\",\"mac\":\"not-a-mac\"}]}",
+		"{\"version\":1,\"owner\":\"cni\",\"id\":\"x\",\"fw_elements\":[{\"kind\":\"macspoof\","
+		"\"mac\":\"02:00:5e:00:53:01\"}]}",
 		"{\"version\":1,\"owner\":\"cni\",\"id\":\"x\",\"fw_elements\":{}}",
 		"{\"version\":1,\"owner\":\"cni\",\"id\":\"x\",\"network\":7}",
 	};
