@@ -832,6 +832,27 @@ static int br_del(struct cni_request *req, struct cni_error **reterr)
 #define mismatch(reterr, fmt, ...)                                                                 \
 	cni_error_set(reterr, ENOENT, CNI_ERR_BERTH_CHECK, "CHECK failed", fmt, __VA_ARGS__)
 
+/* macspoofchk: the port is guarded and the container's MAC is the one allowed. */
+static int check_macspoof(const char *hname, const uint8_t mac[6], struct cni_error **reterr)
+{
+	_cleanup_(berth_fw_batch_freep) struct berth_fw_batch *b = NULL;
+	_cleanup_free_ char *msg = NULL;
+	struct berth_fw_elem e = {.kind = BERTH_FW_ELEM_MACSPOOF};
+	int r;
+
+	snprintf(e.ifname, sizeof(e.ifname), "%s", hname);
+	memcpy(e.mac, mac, sizeof(e.mac));
+	if ((r = berth_fw_batch_new(NULL, &b)) < 0 || (r = berth_fw_batch_add_elems(b, &e, 1)) < 0)
+		return cni_error_set(reterr, -r, CNI_ERR_BERTH_INTERNAL, "firewall", "%s",
+				     strerror(-r));
+	r = berth_fw_batch_probe(b, &msg);
+	if (r == -ENOENT || r == -EILSEQ)
+		return mismatch(reterr, "macspoofchk: %s", msg ? msg : "element missing");
+	if (r < 0)
+		return kernel(reterr, r, "macspoofchk: failed to look up the elements", hname);
+	return 0;
+}
+
 static int br_check(struct cni_request *req, struct cni_error **reterr)
 {
 	struct br_conf c = {0};
@@ -892,6 +913,8 @@ static int br_check(struct cni_request *req, struct cni_error **reterr)
 					berth_ipnet_fmt(&ip->address, a));
 		}
 	}
+	if (c.macspoofchk)
+		return check_macspoof(hname, cv.mac, reterr);
 	return 0;
 }
 

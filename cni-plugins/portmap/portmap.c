@@ -9,7 +9,7 @@
  * hostIP}] (case-insensitive), snat (default true), masqAll (false),
  * markMasqBit (0..31, accepted, no effect: berth marks nothing),
  * externalSetMarkChain (accepted, no effect; exclusive with markMasqBit),
- * conditionsV4/conditionsV6 (arrays of strings, validated, not applied),
+ * conditionsV4/conditionsV6 (arrays of strings, validated; non-empty refused on ADD/CHECK),
  * backend ("", "iptables", "nftables": always berth's nftables table).
  * Each mapping is one port (the reference has no ranges).
  */
@@ -69,10 +69,19 @@ static int parse_conditions(const struct cni_request *req, const char *key,
 			    reterr, EINVAL, CNI_ERR_INVALID_CONFIG, "invalid configuration",
 			    "%s[%zu]: must be a string of at most 256 bytes", key, i);
 	}
-	if (json_array_size(a) > 0)
-		log_warn("%s: extra match conditions are not applied by berth's nftables table, "
-			 "ignoring",
-			 key);
+	if (json_array_size(a) == 0)
+		return 0;
+	/*
+	 * berth's forwards are map elements behind fixed rules: there is no
+	 * per-container rule to add matches to. Ignoring them would forward what
+	 * the user excluded, so an ADD refuses them; DEL, GC and the rest go on.
+	 */
+	if (req->cmd == CNI_CMD_ADD || req->cmd == CNI_CMD_CHECK)
+		return cni_error_set(reterr, EOPNOTSUPP, CNI_ERR_UNSUPPORTED_FIELD,
+				     "unsupported field in network config",
+				     "%s: extra match conditions are not supported by berth's "
+				     "nftables maps",
+				     key);
 	return 0;
 }
 

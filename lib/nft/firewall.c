@@ -280,6 +280,7 @@ static int fw_probe_cb(const struct nlmsghdr *nlh, void *data)
 struct fw_probe_walk {
 	struct mnl_socket *nl;
 	const char *table, *set;
+	uint16_t family;
 	uint32_t seq;
 	int err; /* first failure: -ENOENT missing, -EILSEQ other data */
 };
@@ -319,7 +320,7 @@ static int fw_probe_elem(struct nftnl_set_elem *e, void *data)
 		return -ENOMEM;
 	nftnl_set_elem_add(req, TAKE_PTR(q));
 	struct nlmsghdr *nlh =
-		nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_ACK, ++w->seq);
+		nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, w->family, NLM_F_ACK, ++w->seq);
 	nftnl_set_elems_nlmsg_build_payload(nlh, req);
 	struct fw_probe_ctx ctx = { .got = got };
 	r = nft_dump(w->nl, nlh, fw_probe_cb, &ctx);
@@ -340,8 +341,10 @@ int berth_fw_batch_probe(struct berth_fw_batch *b, char **ret_msg)
 
 	if (!b)
 		return -EINVAL;
+	/* the bridge table's setup queued with a macspoof element is not probed */
 	for (size_t i = 0; i < b->nb.n_cmds; i++)
-		if (b->nb.cmds[i].msg_type != NFT_MSG_NEWSETELEM)
+		if (b->nb.cmds[i].msg_type != NFT_MSG_NEWSETELEM &&
+		    b->nb.cmds[i].family != NFPROTO_BRIDGE)
 			return -EINVAL;
 	r = nft_socket_open(&nl);
 	if (r < 0)
@@ -349,6 +352,9 @@ int berth_fw_batch_probe(struct berth_fw_batch *b, char **ret_msg)
 	struct fw_probe_walk w = { .nl = nl, .table = b->table };
 	for (size_t i = 0; i < b->nb.n_cmds; i++) {
 		const struct nft_cmd *c = &b->nb.cmds[i];
+		if (c->msg_type != NFT_MSG_NEWSETELEM)
+			continue;
+		w.family = c->family;
 		w.set = nftnl_set_get_str(c->obj, NFTNL_SET_NAME);
 		if (!w.set)
 			return -EINVAL;
@@ -357,8 +363,10 @@ int berth_fw_batch_probe(struct berth_fw_batch *b, char **ret_msg)
 			return -ENOMEM;
 		if (w.err) {
 			if (ret_msg)
-				*ret_msg = fw_strf("element %s of set %s in table inet %s: %s",
-						   c->detail ? c->detail : "?", w.set, b->table,
+				*ret_msg = fw_strf("element %s of set %s in table %s %s: %s",
+						   c->detail ? c->detail : "?", w.set,
+						   c->family == NFPROTO_BRIDGE ? "bridge" : "inet",
+						   b->table,
 						   w.err == -EILSEQ ? "maps to something else"
 								    : strerror(-w.err));
 			return w.err;

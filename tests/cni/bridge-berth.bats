@@ -298,7 +298,7 @@ SH
     brcni_ok berth DEL "$conf" c1
 }
 
-@test "macspoofchk: frames with another source MAC are dropped at the port; DEL and GC remove the elements" {
+@test "macspoofchk: frames with another source MAC are dropped at the port; CHECK, firewall-reload, DEL and GC" {
     conf=$(br_conflist spoof 1.1.0 berth '{"macspoofchk": true}')
     _ns_add c1
     _ns_add c2
@@ -316,6 +316,16 @@ SH
     assert_no_ping c1 "$ip2"
     ipn c1 link set eth0 address "$mac1"
     assert_ping c1 "$ip2"
+    brcni_ok berth CHECK "$conf" c1
+    # the ruleset flushed (a firewalld reload, say): CHECK sees it, firewall-reload restores it
+    inns host nft flush ruleset
+    brcni berth CHECK "$conf" c1
+    cni_fails 103
+    jq -e '.details | contains("macspoofchk")' <<<"$output"
+    net_exec firewall-reload
+    assert_ok
+    assert_match "$(spoof_elems)" "$veth1 \\. $mac1" "c1's elements after firewall-reload"
+    brcni_ok berth CHECK "$conf" c1
     brcni_ok berth DEL "$conf" c1
     refute grep -q "$veth1" <<<"$(spoof_elems)"
     # c2 goes stale (no DEL, no cached result): GC removes its elements

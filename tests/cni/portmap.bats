@@ -97,6 +97,12 @@ udp . 5353 : $ip . 53" "pf4_any"
         cni_fails 7
         pcni_ok berth DEL "$conf" c2
     done
+    # match conditions cannot be honoured by map elements: refused (2) on ADD, DEL still fine
+    conf=$(chain pmbad 1.0.0 '{"type":"portmap","capabilities":{"portMappings":true},"conditionsV4":["!","-d","192.0.2.1"]}')
+    pcni berth ADD "$conf" c2 "$(maps "$PM")"
+    cni_fails 2
+    assert_match "$(jq -r .details <<<"$output")" "conditionsV4"
+    pcni_ok berth DEL "$conf" c2
     assert_eq "$(berth_map_elems host pf4_any)" "" "nothing applied"
 }
 
