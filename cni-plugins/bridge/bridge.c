@@ -780,23 +780,16 @@ fail:
 	return r;
 }
 
-static int br_del(struct cni_request *req, struct cni_error **reterr)
+/* DEL's links: the container interface (when its namespace is there) and the host veth. */
+static int del_links(const struct cni_request *req, struct berth_netns **ret_host,
+		     struct cni_error **reterr)
 {
-	struct br_conf c = {0};
-	_cleanup_netns_ struct berth_netns *host = NULL, *ctr = NULL;
-	_cleanup_(berth_record_freep) struct berth_record *rec = NULL;
-	_cleanup_close_ int lock = -1;
-	char hname[BERTH_IFNAMSIZ], id[BERTH_RECORD_MAX_ID + 1];
+	_cleanup_netns_ struct berth_netns *ctr = NULL;
 	struct berth_link_info li;
+	char hname[BERTH_IFNAMSIZ];
 	int r;
 
-	if ((r = conf_parse(req, &c, reterr)) < 0)
-		return r;
-	if ((r = lock_host(&lock, reterr)) < 0)
-		return r;
-	if (c.ipam_type && (r = cni_delegate_run(req, c.ipam_type, CNI_CMD_DEL, NULL, reterr)) < 0)
-		return r;
-	if ((r = berth_netns_open_current(&host)) < 0)
+	if ((r = berth_netns_open_current(ret_host)) < 0)
 		return kernel(reterr, r, "failed to open the host namespace", "self");
 	if (req->netns && berth_netns_open_path(req->netns, &ctr) == 0 &&
 	    berth_link_get(ctr, req->ifname, &li) == 0 && !strcmp(li.kind, "veth")) {
@@ -806,9 +799,40 @@ static int br_del(struct cni_request *req, struct cni_error **reterr)
 				      req->ifname);
 	}
 	host_veth_name(req, hname);
-	r = berth_link_delete_by_name(host, hname);
+	r = berth_link_delete_by_name(*ret_host, hname);
 	if (r < 0 && r != -ENODEV)
 		return kernel(reterr, r, "failed to delete the host veth", hname);
+	return 0;
+}
+
+static int br_del(struct cni_request *req, struct cni_error **reterr)
+{
+	struct br_conf c = {0};
+	_cleanup_netns_ struct berth_netns *host = NULL;
+	_cleanup_(berth_record_freep) struct berth_record *rec = NULL;
+	_cleanup_close_ int lock = -1;
+	char id[BERTH_RECORD_MAX_ID + 1];
+	int r;
+
+	if ((r = conf_parse(req, &c, reterr)) < 0)
+		return r;
+	if ((r = lock_host(&lock, reterr)) < 0)
+		return r;
+	/*
+	 * The IPAM plugin's DEL runs while the veth goes: the kernel spends
+	 * most of a veth deletion waiting for RCU grace periods, time the
+	 * plugin can use on the other CPU.
+	 */
+	struct cni_delegate *ipam = NULL;
+	if (c.ipam_type &&
+	    (r = cni_delegate_start(req, c.ipam_type, CNI_CMD_DEL, &ipam, reterr)) < 0)
+		return r;
+	if ((r = del_links(req, &host, reterr)) < 0) {
+		cni_delegate_free(ipam);
+		return r;
+	}
+	if (ipam && (r = cni_delegate_finish(ipam, NULL, reterr)) < 0)
+		return r;
 
 	record_id(req, id, sizeof(id));
 	r = berth_record_load(BR_RECORD_OWNER, id, &rec);

@@ -59,14 +59,25 @@ static void child(const char *path, const char *type, const char *cmd, int in, i
 	_exit(127);
 }
 
-int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_cmd cmd,
-		     char **ret_out, struct cni_error **reterr)
+struct cni_delegate {
+	const char *type;
+	enum cni_cmd cmd;
+	const char *stdin_data;
+	size_t stdin_len, written;
+	pid_t pid;
+	int pidfd, in, out; /* in: the child's stdin (ours to write), out: its stdout */
+	char *buf;
+	size_t len;
+	int timeout_ms;
+	int64_t deadline;
+};
+
+int cni_delegate_start(const struct cni_request *req, const char *type, enum cni_cmd cmd,
+		       struct cni_delegate **ret, struct cni_error **reterr)
 {
 	char path[CNI_MAX_PATH];
 	int inp[2] = {-1, -1}, outp[2] = {-1, -1};
-	_cleanup_free_ char *out = NULL;
-	size_t len = 0, written = 0;
-	int r, status = 0;
+	int r;
 
 	if (strchr(type, '/') || streq(type, ".") || streq(type, ".."))
 		return cni_error_set(reterr, EINVAL, CNI_ERR_INVALID_CONFIG,
@@ -76,8 +87,9 @@ int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_c
 		return cni_error_set(reterr, ENOENT, CNI_ERR_INVALID_CONFIG,
 				     "failed to find plugin", "\"%s\" in path [%s]", type,
 				     req->path ? req->path : "");
-	out = malloc(DELEGATE_MAX_OUTPUT + 1);
-	if (!out)
+	_cleanup_free_ struct cni_delegate *d = calloc(1, sizeof(*d));
+	_cleanup_free_ char *buf = malloc(DELEGATE_MAX_OUTPUT + 1);
+	if (!d || !buf)
 		return cni_error_set(reterr, ENOMEM, CNI_ERR_BERTH_INTERNAL, "out of memory", NULL);
 	if (pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
 		r = -errno;
@@ -90,20 +102,65 @@ int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_c
 	}
 	if (pid == 0)
 		child(path, type, cni_cmd_to_string(cmd), inp[0], outp[1]);
-	int pidfd = berth_pidfd_open(pid);
 	close(inp[0]);
 	close(outp[1]);
-	inp[0] = outp[1] = -1;
 	(void)fcntl(inp[1], F_SETFL, O_NONBLOCK);
 	(void)fcntl(outp[0], F_SETFL, O_NONBLOCK);
-
-	int timeout_ms = delegate_timeout_ms();
-	int64_t deadline = berth_now_ms() + timeout_ms;
-	bool timed_out = false;
-	if (req->stdin_len == 0) {
-		close(inp[1]);
-		inp[1] = -1;
+	*d = (struct cni_delegate){
+	    .type = type,
+	    .cmd = cmd,
+	    .stdin_data = req->stdin_data,
+	    .stdin_len = req->stdin_len,
+	    .pid = pid,
+	    .pidfd = berth_pidfd_open(pid),
+	    .in = inp[1],
+	    .out = outp[0],
+	    .buf = TAKE_PTR(buf),
+	    .timeout_ms = delegate_timeout_ms(),
+	};
+	d->deadline = berth_now_ms() + d->timeout_ms;
+	if (d->stdin_len == 0) {
+		close(d->in);
+		d->in = -1;
+	} else {
+		/* most configs fit the pipe: the child can start at once */
+		ssize_t w = write(d->in, d->stdin_data, d->stdin_len);
+		if (w > 0)
+			d->written = (size_t)w;
+		if (d->written == d->stdin_len) {
+			close(d->in);
+			d->in = -1;
+		}
 	}
+	*ret = TAKE_PTR(d);
+	return 0;
+
+fail_pipes:
+	for (int i = 0; i < 2; i++) {
+		if (inp[i] >= 0)
+			close(inp[i]);
+		if (outp[i] >= 0)
+			close(outp[i]);
+	}
+	return cni_error_set(reterr, -r, CNI_ERR_BERTH_INTERNAL, "failed to run the IPAM plugin",
+			     "%s: %s", type, strerror(-r));
+}
+
+int cni_delegate_finish(struct cni_delegate *d, char **ret_out, struct cni_error **reterr)
+{
+	if (!d)
+		return cni_error_set(reterr, EINVAL, CNI_ERR_BERTH_INTERNAL,
+				     "failed to run the IPAM plugin", NULL);
+	_cleanup_free_ struct cni_delegate *owned = d; /* freed on return, whatever happens */
+	_cleanup_free_ char *out = TAKE_PTR(d->buf);
+	const char *type = d->type;
+	enum cni_cmd cmd = d->cmd;
+	pid_t pid = d->pid;
+	int pidfd = d->pidfd, timeout_ms = d->timeout_ms, r, status = 0;
+	int inp[2] = {-1, d->in}, outp[2] = {d->out, -1};
+	size_t len = 0, written = d->written;
+	int64_t deadline = d->deadline;
+	bool timed_out = false;
 	while (outp[0] >= 0) {
 		int64_t now = berth_now_ms();
 		if (now >= deadline) {
@@ -119,11 +176,11 @@ int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_c
 			continue;
 		if (inp[1] >= 0 && (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
 			ssize_t w =
-			    write(inp[1], req->stdin_data + written, req->stdin_len - written);
+			    write(inp[1], d->stdin_data + written, d->stdin_len - written);
 			if (w > 0)
 				written += (size_t)w;
 			if ((w < 0 && errno != EAGAIN && errno != EINTR) ||
-			    written == req->stdin_len) {
+			    written == d->stdin_len) {
 				close(inp[1]);
 				inp[1] = -1;
 			}
@@ -184,16 +241,33 @@ int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_c
 	if (ret_out)
 		*ret_out = TAKE_PTR(out);
 	return 0;
+}
 
-fail_pipes:
-	for (int i = 0; i < 2; i++) {
-		if (inp[i] >= 0)
-			close(inp[i]);
-		if (outp[i] >= 0)
-			close(outp[i]);
-	}
-	return cni_error_set(reterr, -r, CNI_ERR_BERTH_INTERNAL, "failed to run the IPAM plugin",
-			     "%s: %s", type, strerror(-r));
+void cni_delegate_free(struct cni_delegate *d)
+{
+	if (!d)
+		return;
+	if (d->in >= 0)
+		close(d->in);
+	if (d->out >= 0)
+		close(d->out);
+	(void)kill(d->pid, SIGKILL);
+	int status;
+	(void)berth_child_wait(d->pid, d->pidfd, berth_now_ms() + 5000, &status);
+	if (d->pidfd >= 0)
+		close(d->pidfd);
+	free(d->buf);
+	free(d);
+}
+
+int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_cmd cmd,
+		     char **ret_out, struct cni_error **reterr)
+{
+	struct cni_delegate *d = NULL;
+	int r = cni_delegate_start(req, type, cmd, &d, reterr);
+	if (r < 0)
+		return r;
+	return cni_delegate_finish(d, ret_out, reterr);
 }
 
 int cni_delegate_add(const struct cni_request *req, const char *type, struct cni_result **ret,

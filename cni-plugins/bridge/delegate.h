@@ -23,6 +23,20 @@
 int cni_delegate_run(const struct cni_request *req, const char *type, enum cni_cmd cmd,
 		     char **ret_out, struct cni_error **reterr);
 
+/*
+ * The same in two steps, so the caller can work while the plugin runs (DEL
+ * deletes the veth meanwhile): start forks and execs it and hands it its
+ * stdin (the config's bytes must stay valid until finish); finish collects
+ * its output and exit as cni_delegate_run does and frees d. A started
+ * delegate that will not be finished is killed and reaped by
+ * cni_delegate_free.
+ */
+struct cni_delegate;
+int cni_delegate_start(const struct cni_request *req, const char *type, enum cni_cmd cmd,
+		       struct cni_delegate **ret, struct cni_error **reterr);
+int cni_delegate_finish(struct cni_delegate *d, char **ret_out, struct cni_error **reterr);
+void cni_delegate_free(struct cni_delegate *d);
+
 /* ADD: run it and parse its result in the config's version. */
 int cni_delegate_add(const struct cni_request *req, const char *type, struct cni_result **ret,
 		     struct cni_error **reterr);

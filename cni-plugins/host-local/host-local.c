@@ -420,7 +420,15 @@ static int hl_del(struct cni_request *req, struct cni_error **reterr)
 
 	if ((r = conf_and_store(req, &c, &s, reterr)) < 0)
 		return r;
-	r = berth_ipam_release(s, req->container_id, req->ifname, &e);
+	/* prevResult's addresses (1.0.0+ runtimes send it to DEL) spare a scan of every lease */
+	struct berth_ip addrs[BERTH_IPAM_MAX_SETS];
+	size_t n = 0;
+	const struct cni_result *prev = req->prev_result;
+	for (size_t i = 0; prev && i < prev->n_ips && n < ARRAY_SIZE(addrs); i++)
+		addrs[n++] = prev->ips[i].address.ip;
+	if (prev && prev->n_ips > ARRAY_SIZE(addrs))
+		n = 0;
+	r = berth_ipam_release_addrs(s, req->container_id, req->ifname, addrs, n, c->n_sets, &e);
 	if (r < 0)
 		return cni_error_from_berth(reterr, e, CNI_ERR_BERTH_STATE, "failed to release the address");
 	return 0;

@@ -132,6 +132,17 @@ int berth_ipam_allocate(struct berth_ipam_store *s, const struct berth_ipam_conf
 int berth_ipam_release(struct berth_ipam_store *s, const char *id, const char *ifname,
 		       struct berth_error **reterr);
 
+/*
+ * The same, looking first at the leases named by addrs[0..n) (a DEL's
+ * prevResult): when n_expected of them (one per range set: all an
+ * attachment can hold) belong to (id, ifname) they are removed and the
+ * directory is not read; otherwise the full berth_ipam_release() follows.
+ * DEL costs one file per address instead of one per lease of the network.
+ */
+int berth_ipam_release_addrs(struct berth_ipam_store *s, const char *id, const char *ifname,
+			     const struct berth_ip *addrs, size_t n, size_t n_expected,
+			     struct berth_error **reterr);
+
 /* All leases, in directory order. Free with berth_ipam_leases_free(). */
 int berth_ipam_list(struct berth_ipam_store *s, struct berth_ipam_lease **ret, size_t *ret_n,
 		    struct berth_error **reterr);

@@ -848,6 +848,47 @@ int berth_ipam_release(struct berth_ipam_store *s, const char *id, const char *i
 	return removed;
 }
 
+int berth_ipam_release_addrs(struct berth_ipam_store *s, const char *id, const char *ifname,
+			     const struct berth_ip *addrs, size_t n, size_t n_expected,
+			     struct berth_error **reterr)
+{
+	_cleanup_free_ char *buf = NULL;
+	int r, removed = 0;
+
+	r = attachment_check(id, ifname, reterr);
+	if (r < 0)
+		return r;
+	if (n == 0 || n_expected == 0 || n > BERTH_IPAM_MAX_SETS)
+		return berth_ipam_release(s, id, ifname, reterr);
+	buf = malloc(BERTH_IPAM_MAX_FILE + 1);
+	if (!buf)
+		return berth_error_set(reterr, ENOMEM, "out of memory");
+	{
+		_cleanup_close_ int lock = store_lock(s, reterr);
+		if (lock < 0)
+			return lock;
+		for (size_t i = 0; i < n; i++) {
+			struct entry e = {0};
+			berth_ipam_ip_name(&addrs[i], e.name);
+			r = read_entry(s->dirfd, &e, buf, true);
+			bool ours = r == 0 && e.parsed && lease_matches(&e.lease, id, ifname);
+			berth_ipam_lease_done(&e.lease);
+			if (!ours)
+				continue;
+			r = unlink_entry(s, &e);
+			if (r < 0)
+				return berth_error_errno(reterr, r, BERTH_ERR_PLAIN,
+							 "removing lease '%s/%s'", s->path, e.name);
+			removed++;
+		}
+	}
+	/* a lease per range set found by its address: nothing else can hold one */
+	if ((size_t)removed >= n_expected)
+		return removed;
+	r = berth_ipam_release(s, id, ifname, reterr);
+	return r < 0 ? r : removed + r;
+}
+
 int berth_ipam_find(struct berth_ipam_store *s, const char *id, const char *ifname,
 		    struct berth_error **reterr)
 {

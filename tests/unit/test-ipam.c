@@ -355,6 +355,25 @@ static void test_release(void **state)
 	assert_int_equal(berth_ipam_release(f->s, "old", "eth7", NULL), 1);
 	assert_false(store_has(f, "10.40.0.50"));
 
+	/* By address (a DEL's prevResult): found there, no scan; wrong hints fall back to it. */
+	struct berth_ip hint[2];
+	char c_ip[BERTH_IP_STRLEN], d_ip[BERTH_IP_STRLEN];
+	assert_int_equal(alloc1(f, "c", "eth0", NULL, c_ip), 0);
+	assert_int_equal(alloc1(f, "d", "eth0", NULL, d_ip), 0);
+	assert_int_equal(berth_ip_parse(c_ip, &hint[0]), 0);
+	assert_int_equal(berth_ipam_release_addrs(f->s, "c", "eth0", hint, 1, 1, NULL), 1);
+	assert_false(store_has(f, c_ip));
+	/* b's address named for d: b's lease stays, d's is found by the scan */
+	assert_int_equal(berth_ip_parse("10.40.0.3", &hint[0]), 0);
+	assert_int_equal(berth_ipam_release_addrs(f->s, "d", "eth0", hint, 1, 1, NULL), 1);
+	assert_true(store_has(f, "10.40.0.3"));
+	assert_false(store_has(f, d_ip));
+	/* a missing file, no hints, and bad ids */
+	assert_int_equal(berth_ip_parse("10.40.0.99", &hint[1]), 0);
+	assert_int_equal(berth_ipam_release_addrs(f->s, "b", "eth0", &hint[1], 1, 1, NULL), 1);
+	assert_int_equal(berth_ipam_release_addrs(f->s, "b", "eth0", NULL, 0, 1, NULL), 0);
+	assert_int_equal(berth_ipam_release_addrs(f->s, "a b", "eth0", hint, 1, 1, NULL), -EINVAL);
+
 	/* Bad ids never reach the store. */
 	assert_int_equal(berth_ipam_release(f->s, "a b", "eth0", NULL), -EINVAL);
 	assert_int_equal(berth_ipam_release(f->s, "a", "../x", NULL), -EINVAL);
