@@ -8,6 +8,7 @@
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <stdlib.h>
 #include <string.h>
 
 int berth_bridge_create(struct berth_netns *ns, const struct berth_bridge_spec *spec,
@@ -116,15 +117,19 @@ int berth_bridge_disable_vlan_filtering(struct berth_netns *ns, int ifindex)
 	return set_vlan_filtering(ns, ifindex, false);
 }
 
-int berth_bridge_port_set_vlan(struct berth_netns *ns, int ifindex, uint16_t vid)
+/*
+ * One RTM_SETLINK (add) or RTM_DELLINK (delete) of AF_BRIDGE on port ifindex
+ * carrying the VLAN entries v[0..n). No IFLA_BRIDGE_FLAGS: the default target
+ * is the master bridge (not "self").
+ */
+static int port_vlan_request(struct berth_netns *ns, int ifindex, bool add,
+			     const struct bridge_vlan_info *v, size_t n)
 {
 	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
 	struct ifinfomsg *ifi;
 	struct nlattr *spec;
+	int r = nlu_msg_new(add ? RTM_SETLINK : RTM_DELLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
 
-	if (ifindex <= 0 || vid == 0 || vid >= 4095)
-		return -EINVAL;
-	int r = nlu_msg_new(RTM_SETLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
 	if (r < 0)
 		return r;
 	ifi->ifi_family = AF_BRIDGE;
@@ -132,57 +137,47 @@ int berth_bridge_port_set_vlan(struct berth_netns *ns, int ifindex, uint16_t vid
 	spec = nlu_nest_start(msg, IFLA_AF_SPEC);
 	if (!spec)
 		return -ENOMEM;
-	/* No IFLA_BRIDGE_FLAGS: the default target is the master bridge (not "self"). */
-	struct bridge_vlan_info vinfo = {
+	for (size_t i = 0; i < n; i++)
+		if ((r = nlu_put(msg, IFLA_BRIDGE_VLAN_INFO, &v[i], sizeof(v[i]))) < 0)
+			return r;
+	if ((r = nlu_nest_end(msg, spec)) < 0)
+		return r;
+	return nlu_transact(ns, msg, NULL, NULL);
+}
+
+int berth_bridge_port_set_vlan(struct berth_netns *ns, int ifindex, uint16_t vid)
+{
+	if (ifindex <= 0 || vid == 0 || vid >= 4095)
+		return -EINVAL;
+	const struct bridge_vlan_info v = {
 		.flags = BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED,
 		.vid = vid,
 	};
-	r = nlu_put(msg, IFLA_BRIDGE_VLAN_INFO, &vinfo, sizeof(vinfo));
-	if (r < 0)
-		return r;
-	r = nlu_nest_end(msg, spec);
-	if (r < 0)
-		return r;
-	return nlu_transact(ns, msg, NULL, NULL);
+	return port_vlan_request(ns, ifindex, true, &v, 1);
 }
 
 int berth_bridge_port_vlans(struct berth_netns *ns, int ifindex, bool add,
 			    const struct berth_vlan_range *ranges, size_t n)
 {
-	_cleanup_nl_msg_ struct nl_msg *msg = NULL;
-	struct ifinfomsg *ifi;
-	struct nlattr *spec;
-
 	if (ifindex <= 0 || !ranges || n == 0 || n > BERTH_VLAN_MAX_RANGES)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (ranges[i].min == 0 || ranges[i].max >= 4095 || ranges[i].min > ranges[i].max)
 			return -EINVAL;
-	int r = nlu_msg_new(add ? RTM_SETLINK : RTM_DELLINK, 0, sizeof(*ifi), &msg, (void **)&ifi);
-	if (r < 0)
-		return r;
-	ifi->ifi_family = AF_BRIDGE;
-	ifi->ifi_index = ifindex;
-	spec = nlu_nest_start(msg, IFLA_AF_SPEC);
-	if (!spec)
+	_cleanup_free_ struct bridge_vlan_info *v = calloc(2 * n, sizeof(*v));
+	size_t k = 0;
+	if (!v)
 		return -ENOMEM;
 	/* tagged (no PVID, no UNTAGGED); a range as a BEGIN/END pair of entries */
 	for (size_t i = 0; i < n; i++) {
-		struct bridge_vlan_info v = { .vid = ranges[i].min };
 		if (ranges[i].min == ranges[i].max) {
-			if ((r = nlu_put(msg, IFLA_BRIDGE_VLAN_INFO, &v, sizeof(v))) < 0)
-				return r;
+			v[k++] = (struct bridge_vlan_info){ .vid = ranges[i].min };
 			continue;
 		}
-		v.flags = BRIDGE_VLAN_INFO_RANGE_BEGIN;
-		if ((r = nlu_put(msg, IFLA_BRIDGE_VLAN_INFO, &v, sizeof(v))) < 0)
-			return r;
-		v = (struct bridge_vlan_info){ .flags = BRIDGE_VLAN_INFO_RANGE_END,
-					       .vid = ranges[i].max };
-		if ((r = nlu_put(msg, IFLA_BRIDGE_VLAN_INFO, &v, sizeof(v))) < 0)
-			return r;
+		v[k++] = (struct bridge_vlan_info){ .flags = BRIDGE_VLAN_INFO_RANGE_BEGIN,
+						    .vid = ranges[i].min };
+		v[k++] = (struct bridge_vlan_info){ .flags = BRIDGE_VLAN_INFO_RANGE_END,
+						    .vid = ranges[i].max };
 	}
-	if ((r = nlu_nest_end(msg, spec)) < 0)
-		return r;
-	return nlu_transact(ns, msg, NULL, NULL);
+	return port_vlan_request(ns, ifindex, add, v, k);
 }

@@ -365,8 +365,7 @@ int berth_fw_batch_probe(struct berth_fw_batch *b, char **ret_msg)
 			if (ret_msg)
 				*ret_msg = fw_strf("element %s of set %s in table %s %s: %s",
 						   c->detail ? c->detail : "?", w.set,
-						   c->family == NFPROTO_BRIDGE ? "bridge" : "inet",
-						   b->table,
+						   fw_family_name(c->family), b->table,
 						   w.err == -EILSEQ ? "maps to something else"
 								    : strerror(-w.err));
 			return w.err;

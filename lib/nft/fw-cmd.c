@@ -32,9 +32,9 @@ void fw_ifname_key(const char *name, uint8_t key[BERTH_IFNAMSIZ])
 	memcpy(key, name, strnlen(name, BERTH_IFNAMSIZ - 1));
 }
 
-const char *fw_family_name(const struct berth_fw_batch *b)
+const char *fw_family_name(uint16_t family)
 {
-	return b->nb.family == NFPROTO_BRIDGE ? "bridge" : "inet";
+	return family == NFPROTO_BRIDGE ? "bridge" : "inet";
 }
 
 /* ---- commands ---- */
@@ -59,7 +59,7 @@ int fw_cmd_table(struct berth_fw_batch *b, uint16_t msg)
 	return fw_push(b, msg, msg == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0,
 		       msg == NFT_MSG_DELTABLE, NFT_OBJ_TABLE, t,
 		       fw_strf("%s table %s %s", msg == NFT_MSG_NEWTABLE ? "add" : "delete",
-			       fw_family_name(b), b->table),
+			       fw_family_name(b->nb.family), b->table),
 		       NULL);
 }
 
@@ -92,9 +92,13 @@ int fw_cmd_chain(struct berth_fw_batch *b, uint16_t msg, const char *name,
 	}
 	if (msg == NFT_MSG_NEWCHAIN)
 		return fw_push(b, msg, NLM_F_CREATE, false, NFT_OBJ_CHAIN, c,
-			       fw_strf("add chain %s in table %s %s", name, fw_family_name(b), b->table), NULL);
+			       fw_strf("add chain %s in table %s %s", name,
+				       fw_family_name(b->nb.family), b->table),
+			       NULL);
 	return fw_push(b, msg, 0, true, NFT_OBJ_CHAIN, c,
-		       fw_strf("delete chain %s in table %s %s", name, fw_family_name(b), b->table), NULL);
+		       fw_strf("delete chain %s in table %s %s", name,
+			       fw_family_name(b->nb.family), b->table),
+		       NULL);
 }
 
 struct nftnl_rule *fw_rule_alloc(struct berth_fw_batch *b, const char *chain)
@@ -113,7 +117,9 @@ struct nftnl_rule *fw_rule_alloc(struct berth_fw_batch *b, const char *chain)
 int fw_cmd_flush_chain(struct berth_fw_batch *b, const char *chain)
 {
 	return fw_push(b, NFT_MSG_DELRULE, 0, false, NFT_OBJ_RULE, fw_rule_alloc(b, chain),
-		       fw_strf("flush chain %s in table %s %s", chain, fw_family_name(b), b->table), NULL);
+		       fw_strf("flush chain %s in table %s %s", chain,
+			       fw_family_name(b->nb.family), b->table),
+		       NULL);
 }
 
 /* ---- sets and elements ---- */
@@ -161,8 +167,8 @@ int fw_cmd_newset(struct berth_fw_batch *b, const struct fw_set_def *d, uint32_t
 
 	return fw_push(b, NFT_MSG_NEWSET, NLM_F_CREATE, false, NFT_OBJ_SET, TAKE_PTR(s),
 		       fw_strf("add %s %s in table %s %s",
-			       d->verdict_map || d->data_type ? "map" : "set",
-			       d->name, fw_family_name(b), b->table),
+			       d->verdict_map || d->data_type ? "map" : "set", d->name,
+			       fw_family_name(b->nb.family), b->table),
 		       NULL);
 }
 
@@ -205,10 +211,10 @@ int fw_cmd_elems_flags(struct berth_fw_batch *b, bool add, uint16_t extra_flags,
 
 	return fw_push(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
 		       add ? NLM_F_CREATE | extra_flags : 0, !add, NFT_OBJ_SET, TAKE_PTR(s),
-		       add ? fw_strf("add element to set %s in table %s %s", set, fw_family_name(b),
-				     b->table)
+		       add ? fw_strf("add element to set %s in table %s %s", set,
+				     fw_family_name(b->nb.family), b->table)
 			   : fw_strf("delete element from set %s in table %s %s", set,
-				     fw_family_name(b), b->table),
+				     fw_family_name(b->nb.family), b->table),
 		       strdup(detail));
 }
 

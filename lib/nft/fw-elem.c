@@ -7,9 +7,9 @@
 #include "nft/fw-internal.h"
 
 #include <errno.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdio.h>
-#include <linux/netfilter.h>
 #include <string.h>
 
 #include "basic/cleanup.h"

@@ -68,8 +68,8 @@ struct fw_elem {
 /* ---- helpers (fw-cmd.c) ---- */
 
 char *fw_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "inet" or "bridge": the family of the commands pushed now (b->nb.family). */
-const char *fw_family_name(const struct berth_fw_batch *b);
+/* "inet" or "bridge", for messages: NFPROTO_INET or NFPROTO_BRIDGE. */
+const char *fw_family_name(uint16_t family);
 /* ifname set key: the name NUL padded to BERTH_IFNAMSIZ bytes. */
 void fw_ifname_key(const char *name, uint8_t key[BERTH_IFNAMSIZ]);
 

@@ -167,16 +167,22 @@ static void ex_cmp(struct fw_rule *rb, uint32_t op, const void *data, uint32_t l
 	fw_expr_add(rb, e);
 }
 
-static void ex_payload_nh(struct fw_rule *rb, uint32_t offset, uint32_t len, uint32_t dreg)
+static void ex_payload(struct fw_rule *rb, uint32_t base, uint32_t offset, uint32_t len,
+		       uint32_t dreg)
 {
 	struct nftnl_expr *e = fw_expr(rb, "payload");
 	if (!e)
 		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
 	fw_expr_add(rb, e);
+}
+
+static void ex_payload_nh(struct fw_rule *rb, uint32_t offset, uint32_t len, uint32_t dreg)
+{
+	ex_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, offset, len, dreg);
 }
 
 /* reg1 = (reg1 & mask) ^ 0 */
@@ -203,9 +209,10 @@ static void ex_and(struct fw_rule *rb, const void *mask, uint32_t len)
 
 /*
  * Set lookup on reg1. dreg: FW_NO_DREG for a plain set, NFT_REG_VERDICT for a
- * verdict map, NFT_REG_1 for a value map (its data into reg1).
+ * verdict map, NFT_REG_1 for a value map (its data into reg1). flags:
+ * NFT_LOOKUP_F_INV matches what is not in the set.
  */
-static void ex_lookup(struct fw_rule *rb, const char *set, uint32_t dreg)
+static void ex_lookup_flags(struct fw_rule *rb, const char *set, uint32_t dreg, uint32_t flags)
 {
 	struct nftnl_expr *e = fw_expr(rb, "lookup");
 	if (!e)
@@ -213,12 +220,19 @@ static void ex_lookup(struct fw_rule *rb, const char *set, uint32_t dreg)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	if (dreg != FW_NO_DREG)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
+	if (flags)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, flags);
 	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set) < 0) {
 		nftnl_expr_free(e);
 		rb->err = -ENOMEM;
 		return;
 	}
 	fw_expr_add(rb, e);
+}
+
+static void ex_lookup(struct fw_rule *rb, const char *set, uint32_t dreg)
+{
+	ex_lookup_flags(rb, set, dreg, 0);
 }
 
 static void ex_verdict(struct fw_rule *rb, int verdict)
@@ -340,7 +354,8 @@ static void fw_rule_push(struct berth_fw_batch *b, struct fw_rule *rb, const cha
 		k = rb->err;
 	} else {
 		k = fw_push(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, false, NFT_OBJ_RULE, r,
-			    fw_strf("add rule to chain %s in table %s %s", chain, fw_family_name(b), b->table),
+			    fw_strf("add rule to chain %s in table %s %s", chain,
+				    fw_family_name(b->nb.family), b->table),
 			    strdup(text));
 	}
 	if (k < 0 && !*err)
@@ -656,17 +671,20 @@ void fw_iso_rule(struct berth_fw_batch *b, const char *chain, const char *bridge
 	fw_rule_push(b, &rb, chain, text, err);
 }
 
-int berth_fw_batch_ensure_table(struct berth_fw_batch *b)
+/*
+ * A table of b's current family: the table, its sets (transaction-local ids
+ * from id_base), its chains each flushed and given its fixed rules again, so
+ * that repeating it is harmless.
+ */
+static int fw_ensure_layout(struct berth_fw_batch *b, const struct fw_set_def *sets, size_t n_sets,
+			    uint32_t id_base, const struct fw_base_chain *chains, size_t n_chains)
 {
-	int r = 0;
+	int r = fw_cmd_table(b, NFT_MSG_NEWTABLE);
 
-	if (!b)
-		return -EINVAL;
-	r = fw_cmd_table(b, NFT_MSG_NEWTABLE);
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(fw_sets); i++)
-		r = fw_cmd_newset(b, &fw_sets[i], (uint32_t)i + 1);
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(fw_base_chains); i++) {
-		const struct fw_base_chain *c = &fw_base_chains[i];
+	for (size_t i = 0; r >= 0 && i < n_sets; i++)
+		r = fw_cmd_newset(b, &sets[i], id_base + (uint32_t)i);
+	for (size_t i = 0; r >= 0 && i < n_chains; i++) {
+		const struct fw_base_chain *c = &chains[i];
 		int err = 0;
 
 		r = fw_cmd_chain(b, NFT_MSG_NEWCHAIN, c->name, c);
@@ -678,6 +696,14 @@ int berth_fw_batch_ensure_table(struct berth_fw_batch *b)
 		}
 	}
 	return r;
+}
+
+int berth_fw_batch_ensure_table(struct berth_fw_batch *b)
+{
+	if (!b)
+		return -EINVAL;
+	return fw_ensure_layout(b, fw_sets, ARRAY_SIZE(fw_sets), 1, fw_base_chains,
+				ARRAY_SIZE(fw_base_chains));
 }
 
 /* ---- table bridge <name>: the CNI bridge plugin's macspoofchk ---------------- */
@@ -697,28 +723,12 @@ static const struct fw_set_def fw_spoof_sets[] = {
 static void fw_spoof_rules(struct berth_fw_batch *b, const char *chain, int *err)
 {
 	struct fw_rule rb = fw_rule_start(b, chain);
-	struct nftnl_expr *e;
 
 	ex_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
 	ex_lookup(&rb, "spoof_ports", FW_NO_DREG);
 	/* iifname stays in reg32 0-3; ether saddr (link layer offset 6) into reg32 4-5 */
-	if ((e = fw_expr(&rb, "payload"))) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_LL_HEADER);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 6);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 6);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG32_04);
-		fw_expr_add(&rb, e);
-	}
-	if ((e = fw_expr(&rb, "lookup"))) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
-		if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, "spoof_ok") < 0) {
-			nftnl_expr_free(e);
-			rb.err = -ENOMEM;
-		} else {
-			fw_expr_add(&rb, e);
-		}
-	}
+	ex_payload(&rb, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_04);
+	ex_lookup_flags(&rb, "spoof_ok", FW_NO_DREG, NFT_LOOKUP_F_INV);
 	ex_verdict(&rb, NF_DROP);
 	fw_rule_push(b, &rb, chain, "iifname @spoof_ports iifname . ether saddr != @spoof_ok drop",
 		     err);
@@ -731,20 +741,10 @@ static const struct fw_base_chain fw_spoof_chain = { "macspoof", "filter", NF_BR
 int fw_ensure_bridge_table(struct berth_fw_batch *b)
 {
 	uint16_t family = b->nb.family;
-	int err = 0, r;
 
 	b->nb.family = NFPROTO_BRIDGE;
-	r = fw_cmd_table(b, NFT_MSG_NEWTABLE);
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(fw_spoof_sets); i++)
-		r = fw_cmd_newset(b, &fw_spoof_sets[i], (uint32_t)(1000 + i));
-	if (r >= 0)
-		r = fw_cmd_chain(b, NFT_MSG_NEWCHAIN, fw_spoof_chain.name, &fw_spoof_chain);
-	if (r >= 0)
-		r = fw_cmd_flush_chain(b, fw_spoof_chain.name);
-	if (r >= 0) {
-		fw_spoof_rules(b, fw_spoof_chain.name, &err);
-		r = err;
-	}
+	int r = fw_ensure_layout(b, fw_spoof_sets, ARRAY_SIZE(fw_spoof_sets), 1000,
+				 &fw_spoof_chain, 1);
 	b->nb.family = family;
 	if (r >= 0)
 		b->bridge_table_queued = true;

@@ -283,15 +283,7 @@ SH
 
 @test "vlan: bridge VLAN filtering (skipped where the kernel lacks it); a failed ADD rolls back" {
     conf=$(br_conflist vlan 1.0.0 berth '{"vlan": 10}')
-    _ns_add c1
-    snapshot host >"$WORLD/before-host"
-    brcni berth ADD "$conf" c1
-    if [[ $status -ne 0 ]]; then
-        cni_fails 101
-        assert_same_snapshot "$WORLD/before-host" host
-        assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "lease released"
-        skip "kernel without bridge VLAN filtering: $(jq -r .details <<<"$output")"
-    fi
+    vlan_add_or_skip "$conf" c1
     veth=$(jq -r '.interfaces[1].name' <<<"$output")
     ipn host -d -j link show dev cbr0 | jq -e '.[0].linkinfo.info_data.vlan_filtering == 1'
     bridge -n "$(ns_of host)" -j vlan show dev "$veth" | jq -e '.[0].vlans[] | select(.vlan == 10)'
@@ -343,15 +335,7 @@ spoof_elems() {
 @test "vlanTrunk and preserveDefaultVlan: tagged VLANs on the port (skipped where the kernel lacks VLAN filtering)" {
     conf=$(br_conflist trunk 1.0.0 berth \
         '{"vlanTrunk": [{"id": 20}, {"minID": 100, "maxID": 102}, {"id": 101}], "preserveDefaultVlan": false}')
-    _ns_add c1
-    snapshot host >"$WORLD/before-host"
-    brcni berth ADD "$conf" c1
-    if [[ $status -ne 0 ]]; then
-        cni_fails 101
-        assert_same_snapshot "$WORLD/before-host" host
-        assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "lease released"
-        skip "kernel without bridge VLAN filtering: $(jq -r .details <<<"$output")"
-    fi
+    vlan_add_or_skip "$conf" c1
     veth=$(jq -r '.interfaces[1].name' <<<"$output")
     ipn host -d -j link show dev cbr0 | jq -e '.[0].linkinfo.info_data.vlan_filtering == 1'
     vlans=$(bridge -n "$(ns_of host)" -c -j vlan show dev "$veth" |

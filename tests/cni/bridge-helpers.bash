@@ -76,3 +76,18 @@ nat4_elems() { inns host nft -j list set inet berth nat4 2>/dev/null | jq -c '[.
 
 # addr_of CTR: the container's IPv4 address on eth0
 addr_of() { ipn "$1" -j -4 addr show dev eth0 | jq -r '.[0].addr_info[0].local'; }
+
+# vlan_add_or_skip CONF CTR: ADD of a config that needs bridge VLAN filtering.
+# Where the kernel lacks it, the ADD must fail with 101 and leave the host and
+# the leases as they were; then the test is skipped with the reason.
+vlan_add_or_skip() {
+    _ns_add "$2"
+    snapshot host >"$WORLD/before-host"
+    brcni berth ADD "$1" "$2"
+    if [[ $status -ne 0 ]]; then
+        cni_fails 101
+        assert_same_snapshot "$WORLD/before-host" host
+        assert_eq "$(leases berth | grep -vc last_reserved || true)" "0" "lease released"
+        skip "kernel without bridge VLAN filtering: $(jq -r .details <<<"$output")"
+    fi
+}
