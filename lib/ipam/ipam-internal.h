@@ -12,23 +12,5 @@ static inline int ipam_ip_cmp(const struct berth_ip *a, const struct berth_ip *b
 	return memcmp(a->b, b->b, berth_ip_len(a->family));
 }
 
-/* ip += 1; returns false (and leaves ip wrapped to zero) on overflow. */
-static inline bool ipam_ip_inc(struct berth_ip *ip)
-{
-	for (size_t i = berth_ip_len(ip->family); i-- > 0;)
-		if (++ip->b[i] != 0)
-			return true;
-	return false;
-}
-
-/* ip -= 1; returns false on underflow. */
-static inline bool ipam_ip_dec(struct berth_ip *ip)
-{
-	for (size_t i = berth_ip_len(ip->family); i-- > 0;)
-		if (ip->b[i]-- != 0)
-			return true;
-	return false;
-}
-
 /* The address is the network address or (v4) the broadcast address of net. */
 bool ipam_ip_is_net_or_bcast(const struct berth_ipnet *net, const struct berth_ip *ip);

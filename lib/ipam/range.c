@@ -86,10 +86,10 @@ static int range_canonicalize(struct berth_ipam_range *r, size_t set, size_t idx
 				       berth_ipam_ip_name(&net.ip, a));
 
 	struct berth_ip first = net.ip, last;
-	(void)ipam_ip_inc(&first);
+	(void)berth_ip_inc(&first);
 	berth_ipnet_last(&r->subnet, &last);
 	if (fam == AF_INET)
-		(void)ipam_ip_dec(&last);
+		(void)berth_ip_dec(&last);
 
 	struct {
 		struct berth_ip *ip;

@@ -605,7 +605,7 @@ static int allocate_next(struct txn *t, const struct berth_ipam_config *c, size_
 		if (ipam_ip_cmp(&last, &r0->end) < 0) {
 			seg[n_seg].range = ri;
 			seg[n_seg].lo = last;
-			(void)ipam_ip_inc(&seg[n_seg].lo);
+			(void)berth_ip_inc(&seg[n_seg].lo);
 			seg[n_seg++].hi = r0->end;
 		}
 		for (size_t k = 1; k < n; k++) {
@@ -654,7 +654,7 @@ static int allocate_next(struct txn *t, const struct berth_ipam_config *c, size_
 			}
 			if (ipam_ip_cmp(&cur, hi) >= 0)
 				break;
-			(void)ipam_ip_inc(&cur);
+			(void)berth_ip_inc(&cur);
 		}
 	}
 	return -ENOSPC;

@@ -33,6 +33,24 @@ static inline size_t berth_ip_len(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
+/* ip += 1; returns false (and leaves ip wrapped to zero) on overflow. */
+static inline bool berth_ip_inc(struct berth_ip *ip)
+{
+	for (size_t i = berth_ip_len(ip->family); i-- > 0;)
+		if (++ip->b[i] != 0)
+			return true;
+	return false;
+}
+
+/* ip -= 1; returns false on underflow. */
+static inline bool berth_ip_dec(struct berth_ip *ip)
+{
+	for (size_t i = berth_ip_len(ip->family); i-- > 0;)
+		if (ip->b[i]-- != 0)
+			return true;
+	return false;
+}
+
 /* "10.89.1.2", "fd10::2". -EINVAL on anything else (no prefix, no zone). */
 int berth_ip_parse(const char *s, struct berth_ip *ret);
 /* "10.89.1.0/24". A missing prefix is an error. */
