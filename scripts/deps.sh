@@ -10,6 +10,8 @@ PACKAGES=(
   meson ninja-build pkg-config gcc clang
   libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libjansson-dev
   libcmocka-dev libclang-rt-14-dev libc-ares-dev libseccomp-dev
+  # the engine (engine/): image archives, registry pulls, digests
+  libarchive-dev libcurl4-openssl-dev libssl-dev
   # tests, demo, bench (oracles and traffic inside throwaway namespaces)
   iproute2 nftables iptables iputils-ping socat bats jq dnsutils
   # DNS tests and bench: a fake upstream resolver and the load generator
@@ -25,6 +27,10 @@ PACKAGES=(
   # CNI compatibility with real clients (tests/podman/*-cni, tests/containerd):
   # containerd 1.6 (ctr run --cni; pulls in runc) and Debian's dnsname plugin
   containerd golang-github-containernetworking-plugin-dnsname
+  # the engine's tests and demo: a local OCI registry and a client to push to
+  # it (tests/engine/image.bats), Graphviz for `berth network graph --format
+  # svg`, and the man page linter (tests/man/lint.sh)
+  docker-registry skopeo graphviz man-db groff-base
 )
 
 missing=()
