@@ -269,12 +269,13 @@ static int create_container(struct eng_ctx *ctx, const struct create_opts *o, in
 	}
 	for (size_t i = 0; i < n_all; i++)
 		if (strcmp(all[i]->name, name) == 0) {
+			r = berth_error_set(reterr, EEXIST,
+					    "the container name \"%s\" is already in use by %s. "
+					    "You have to remove that container to be able to "
+					    "reuse that name: that name is already in use",
+					    name, all[i]->id);
 			eng_container_list_free(all, n_all);
-			return berth_error_set(reterr, EEXIST,
-					       "the container name \"%s\" is already in use by %s. "
-					       "You have to remove that container to be able to "
-					       "reuse that name: that name is already in use",
-					       name, all[i]->id);
+			return r;
 		}
 	eng_container_list_free(all, n_all);
 
@@ -590,19 +591,29 @@ static json_t *inspect_json(const struct eng_container *c)
 
 static int container_ps(struct eng_ctx *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"format", required_argument, NULL, 'f'},
+		{},
+	};
 	bool all = false, quiet = false, json = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
-			all = true;
-		else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
-			quiet = true;
-		else if (strcmp(argv[i], "--format=json") == 0 ||
-			 (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
-			  strcmp(argv[++i], "json") == 0))
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "aq", opts, NULL)) >= 0) {
+		switch (opt) {
+		case 'a': all = true; break;
+		case 'q': quiet = true; break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0)
+				return eng_usage_fail("ps", "--format: only json is supported");
 			json = true;
-		else
-			return eng_usage_fail("ps", "unknown option %s", argv[i]);
+			break;
+		default: return eng_usage_fail("ps", "unknown option");
+		}
 	}
+	if (optind < argc)
+		return eng_usage_fail("ps", "takes no arguments");
 	_cleanup_berth_error_ struct berth_error *err = NULL;
 	struct eng_container **v;
 	size_t n;

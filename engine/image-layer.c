@@ -248,7 +248,7 @@ static int apply_whiteout(int rootfs_fd, const char *clean, unsigned long long *
 		return berth_error_errno(reterr, pfd, BERTH_ERR_IO, "whiteout '%s'", clean);
 	if (strcmp(name, WH_OPAQUE) == 0) {
 		/* opaque: the directory's lower content goes, the directory stays */
-		_cleanup_close_ int dfd = dup(pfd);
+		_cleanup_close_ int dfd = fcntl(pfd, F_DUPFD_CLOEXEC, 3);
 		DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 		if (!d) {
 			r = -errno;

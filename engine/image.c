@@ -93,7 +93,7 @@ static int rm_rf_fd(int dfd, unsigned depth)
 
 	if (depth > IMG_MAX_DEPTH + 8)
 		return -ELOOP;
-	int fd = dup(dfd);
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return -errno;
 	if (!(d = fdopendir(fd))) {
@@ -143,6 +143,19 @@ int img_rm_rf_at(int dirfd, const char *name)
 	return 0;
 }
 
+/* Take the engine lock unless the caller holds it already; *took says who releases it. */
+static int img_lock(struct eng_ctx *ctx, bool *took, struct berth_error **reterr)
+{
+	*took = ctx->lock_fd < 0;
+	return eng_lock(ctx, reterr);
+}
+
+static void img_unlock(struct eng_ctx *ctx, bool took)
+{
+	if (took)
+		eng_unlock(ctx);
+}
+
 /* --- temporary directories --- */
 
 static char *images_dir(struct eng_ctx *ctx)
@@ -179,28 +192,29 @@ int img_tmp_create(struct eng_ctx *ctx, struct img_tmp *ret, struct berth_error 
 {
 	struct img_tmp t = {.lock_fd = -1, .dir_fd = -1};
 	_cleanup_free_ char *dir = images_dir(ctx);
+	bool took;
 	int r;
 
 	if (!dir)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
-	if ((r = eng_lock(ctx, reterr)) < 0)
+	if ((r = img_lock(ctx, &took, reterr)) < 0)
 		return r;
 	r = mkdir_p(dir, 0700);
 	if (r < 0) {
-		eng_unlock(ctx);
+		img_unlock(ctx, took);
 		return berth_error_errno(reterr, r, BERTH_ERR_IO, "create %s", dir);
 	}
 	sweep_tmp(dir);
 	if (asprintf(&t.path, "%s/.tmp-XXXXXX", dir) < 0) {
 		t.path = NULL;
-		eng_unlock(ctx);
+		img_unlock(ctx, took);
 		return berth_error_set(reterr, ENOMEM, "out of memory");
 	}
 	if (!mkdtemp(t.path)) {
 		r = berth_error_errno(reterr, -errno, BERTH_ERR_IO, "create a directory in %s",
 				      dir);
 		free(t.path);
-		eng_unlock(ctx);
+		img_unlock(ctx, took);
 		return r;
 	}
 	_cleanup_free_ char *lock = NULL;
@@ -221,12 +235,12 @@ int img_tmp_create(struct eng_ctx *ctx, struct img_tmp *ret, struct berth_error 
 	/* the rootfs is 0755 whatever the umask */
 	(void)chmod(t.rootfs, 0755);
 	/* downloads run without the engine lock: the flock on t/lock keeps sweepers away */
-	eng_unlock(ctx);
+	img_unlock(ctx, took);
 	*ret = t;
 	return 0;
 fail:
 	img_tmp_done(&t);
-	eng_unlock(ctx);
+	img_unlock(ctx, took);
 	return r;
 }
 
@@ -645,6 +659,7 @@ int img_commit(struct eng_ctx *ctx, struct img_tmp *t, const char *config_blob, 
 {
 	char digest[IMG_DIGEST_LEN + 1];
 	_cleanup_free_ char *images = images_dir(ctx), *final = NULL;
+	bool took;
 	int r;
 
 	if (!images)
@@ -653,7 +668,7 @@ int img_commit(struct eng_ctx *ctx, struct img_tmp *t, const char *config_blob, 
 	const char *id = digest + 7;
 	if (asprintf(&final, "%s/%s", images, id) < 0)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
-	if ((r = eng_lock(ctx, reterr)) < 0)
+	if ((r = img_lock(ctx, &took, reterr)) < 0)
 		return r;
 
 	struct stat st;
@@ -741,7 +756,7 @@ int img_commit(struct eng_ctx *ctx, struct img_tmp *t, const char *config_blob, 
 	}
 	r = 0;
 out:
-	eng_unlock(ctx);
+	img_unlock(ctx, took);
 	return r;
 }
 
@@ -771,17 +786,18 @@ int eng_image_remove(struct eng_ctx *ctx, const char *ref, struct berth_error **
 {
 	_cleanup_free_ char *images = images_dir(ctx);
 	struct eng_image *img = NULL;
+	bool took;
 	int r;
 
 	if (!images)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
-	if ((r = eng_lock(ctx, reterr)) < 0)
+	if ((r = img_lock(ctx, &took, reterr)) < 0)
 		return r;
 	if ((r = eng_image_lookup(ctx, ref, &img, reterr)) >= 0) {
 		r = remove_locked(ctx, images, img, reterr);
 		eng_image_free(img);
 	}
-	eng_unlock(ctx);
+	img_unlock(ctx, took);
 	return r;
 }
 
@@ -790,11 +806,12 @@ int eng_image_untag(struct eng_ctx *ctx, const char *ref, char **ret_name,
 {
 	_cleanup_free_ char *images = images_dir(ctx);
 	struct eng_image *img = NULL;
+	bool took;
 	int r;
 
 	if (!images)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
-	if ((r = eng_lock(ctx, reterr)) < 0)
+	if ((r = img_lock(ctx, &took, reterr)) < 0)
 		return r;
 	if ((r = eng_image_lookup(ctx, ref, &img, reterr)) < 0)
 		goto out;
@@ -833,7 +850,7 @@ int eng_image_untag(struct eng_ctx *ctx, const char *ref, char **ret_name,
 	r = remove_locked(ctx, images, img, reterr);
 out:
 	eng_image_free(img);
-	eng_unlock(ctx);
+	img_unlock(ctx, took);
 	return r;
 }
 

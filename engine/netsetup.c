@@ -2,6 +2,7 @@
 /* See netsetup.h. */
 #include "netsetup.h"
 
+#include "backend-cni.h"
 #include "basic/child.h"
 #include "basic/cleanup.h"
 #include "basic/fileio.h"
@@ -314,44 +315,103 @@ int eng_backend_call(struct eng_ctx *ctx, struct eng_container *c, const char *n
 {
 	if (n_nets == 0)
 		return 0;
-	json_auto_t *opts = network_options(ctx, c, nets, n_nets, reterr);
-	if (!opts)
-		return berth_error_wrap(reterr, "network options");
-	for (size_t i = 0; i < n_nets; i++) {
-		struct eng_network *n = NULL;
-		if (eng_network_get(ctx, nets[i], &n, reterr) < 0)
-			return -EINVAL;
-		enum eng_backend b = n->backend;
-		eng_network_free(n);
-		if (b == ENG_BACKEND_CNI)
-			return berth_error_set(reterr, ENOTSUP,
-					       "network %s: the CNI backend is not available in "
-					       "this build of berth",
-					       nets[i]);
-	}
-	_cleanup_free_ char *input = json_dumps(opts, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	_cleanup_free_ char *out = NULL;
-	if (!input)
-		return berth_error_set(reterr, ENOMEM, "out of memory");
-	int r = run_netavark(ctx, setup ? "setup" : "teardown", netns, input, &out, reterr);
-	if (r < 0)
-		return r;
 	json_t *status = json_object_get(c->j, "status");
 	if (!json_is_object(status)) {
 		status = json_object();
 		json_object_set_new(c->j, "status", status);
 	}
-	if (setup) {
-		json_auto_t *j = json_loads(out ? out : "", 0, NULL);
-		if (!json_is_object(j))
-			return berth_error_set(reterr, EBADMSG, "netavark setup: bad output: %.200s",
-					       out ? out : "");
-		json_object_update(status, j);
-	} else {
-		for (size_t i = 0; i < n_nets; i++)
-			json_object_del(status, nets[i]);
+	/* netavark networks together in one berth-net call, each CNI network on its own */
+	_cleanup_free_ const char **nv = calloc(n_nets, sizeof(*nv));
+	_cleanup_free_ const char **cv = calloc(n_nets, sizeof(*cv));
+	_cleanup_free_ struct eng_network **cn = calloc(n_nets, sizeof(*cn));
+	size_t n_nv = 0, n_cv = 0, i;
+	int r = 0, ret = 0;
+	if (!nv || !cv || !cn)
+		return berth_error_set(reterr, ENOMEM, "out of memory");
+	for (i = 0; i < n_nets && r >= 0; i++) {
+		struct eng_network *n = NULL;
+		if (eng_network_get(ctx, nets[i], &n, reterr) < 0) {
+			/* a removed CNI network: its cached attachment can still be deleted */
+			if (setup || !eng_cni_cached(ctx, c, nets[i]))
+				r = -EINVAL;
+			else if (reterr)
+				berth_error_freep(reterr);
+			if (r >= 0)
+				cv[n_cv++] = nets[i];
+		} else if (n->backend == ENG_BACKEND_CNI) {
+			cn[n_cv] = n;
+			cv[n_cv++] = nets[i];
+		} else {
+			nv[n_nv++] = nets[i];
+			eng_network_free(n);
+		}
 	}
-	return 0;
+	if (r >= 0 && setup && n_nv > 0) {
+		json_auto_t *opts = network_options(ctx, c, nv, n_nv, reterr);
+		_cleanup_free_ char *input =
+		    opts ? json_dumps(opts, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		_cleanup_free_ char *out = NULL;
+		if (!opts)
+			r = berth_error_wrap(reterr, "network options");
+		else if (!input)
+			r = berth_error_set(reterr, ENOMEM, "out of memory");
+		else
+			r = run_netavark(ctx, "setup", netns, input, &out, reterr);
+		if (r >= 0) {
+			json_auto_t *j = json_loads(out ? out : "", 0, NULL);
+			if (!json_is_object(j))
+				r = berth_error_set(reterr, EBADMSG,
+						    "netavark setup: bad output: %.200s",
+						    out ? out : "");
+			else
+				json_object_update(status, j);
+		}
+	}
+	for (i = 0; r >= 0 && setup && i < n_cv; i++) {
+		json_t *st = NULL;
+		r = eng_cni_setup(ctx, c, cn[i], netns, &st, reterr);
+		if (r >= 0)
+			json_object_set_new(status, cv[i], st);
+	}
+	/* teardown: CNI in reverse, then berth-net; best effort, the first error is returned */
+	for (i = n_cv; r >= 0 && !setup && i > 0; i--) {
+		_cleanup_berth_error_ struct berth_error *e = NULL;
+		if (eng_cni_teardown(ctx, c, cv[i - 1], cn[i - 1], netns, &e) < 0) {
+			if (ret == 0) {
+				ret = -(e && e->errnum ? e->errnum : EIO);
+				if (reterr)
+					*reterr = TAKE_PTR(e);
+			} else {
+				_cleanup_free_ char *t = berth_error_text(e);
+				log_warn("network teardown: %s", t ? t : "?");
+			}
+		} else {
+			json_object_del(status, cv[i - 1]);
+		}
+	}
+	if (r >= 0 && !setup && n_nv > 0) {
+		_cleanup_berth_error_ struct berth_error *e = NULL;
+		json_auto_t *opts = network_options(ctx, c, nv, n_nv, &e);
+		_cleanup_free_ char *input =
+		    opts ? json_dumps(opts, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		int q = !opts ? berth_error_wrap(&e, "network options")
+			: !input ? berth_error_set(&e, ENOMEM, "out of memory")
+				 : run_netavark(ctx, "teardown", netns, input, NULL, &e);
+		if (q < 0 && ret == 0) {
+			ret = q;
+			if (reterr)
+				*reterr = TAKE_PTR(e);
+		} else if (q < 0) {
+			_cleanup_free_ char *t = berth_error_text(e);
+			log_warn("network teardown: %s", t ? t : "?");
+		}
+		if (q >= 0)
+			for (i = 0; i < n_nv; i++)
+				json_object_del(status, nv[i]);
+	}
+	for (i = 0; i < n_cv; i++)
+		eng_network_free(cn[i]);
+	return r < 0 ? r : ret;
 }
 
 /* ---- /etc files ---- */

@@ -28,7 +28,8 @@ bash scripts/deps.sh || { echo "deps.sh failed" >&2; exit 1; }
 
 # Every tool a suite needs (a test that does not find one would skip).
 REQUIRED_TOOLS=(bats jq python3 ip nft ping socat ss dig dnsmasq flock timeout nsenter unshare
-    podman crun conmon catatonit slirp4netns newuidmap meson ninja)
+    podman crun conmon catatonit slirp4netns newuidmap meson ninja
+    docker-registry skopeo dot man groff)
 REQUIRED_FILES=(/usr/lib/podman/netavark /usr/lib/podman/aardvark-dns /bin/busybox)
 missing=()
 for t in "${REQUIRED_TOOLS[@]}"; do
@@ -52,6 +53,8 @@ REQUIRED_TESTS=(
     integration/{dns-netavark,dns-netavark-berth-dns,dns-netavark-control-berth-dns,dns-server}
     podman/podman-{basic,dns,networks,lifecycle,rootless}{,-control} podman/podman-dns-aardvark
     podman/podman-cni-{basic,dns,lifecycle}{,-control}
+    engine/engine-{networks,containers,journal,image,cni}
+    fuzz/fuzz-image-manifest-replay docs/man-lint
 )
 # A skip whose reason says a prerequisite is missing (a tool, root) is a
 # failure here: CI has them all.

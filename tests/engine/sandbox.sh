@@ -4,7 +4,11 @@
 # Run a command with the berth engine in a world of its own, so that the
 # machine is left untouched:
 #
-#   sandbox.sh [--build DIR] [--keep] [--] CMD [ARGS...]
+#   sandbox.sh [--build DIR] [--keep] [--tap] [--timeout SEC] [--] CMD [ARGS...]
+#
+#   --tap          CMD speaks TAP: a missing prerequisite (not root, a tool
+#                  missing) prints "1..0 # SKIP reason" and exits 0
+#   --timeout SEC  hard limit for CMD (default 900)
 #
 # - a private mount namespace (unshare -m --propagation private) with its own
 #   tmpfs on /run (so /run/netns and berth's run directory are private); on a
@@ -28,28 +32,39 @@ SELF=$(readlink -f "${BASH_SOURCE[0]}")
 REPO=$(cd "$(dirname "$SELF")/../.." && pwd)
 BUILD=${BERTH_BUILD:-$REPO/build}
 KEEP=0
+TAP=0
+TIMEOUT=900
 while (($#)); do
     case $1 in
     --build) BUILD=$(readlink -f "$2"); shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --tap) TAP=1; shift ;;
+    --timeout) TIMEOUT=$2; shift 2 ;;
     --) shift; break ;;
     *) break ;;
     esac
 done
 (($#)) || { echo "usage: sandbox.sh [--build DIR] [--keep] [--] CMD..." >&2; exit 2; }
 
-if [[ ${SBX_INNER:-} != 1 ]]; then
-    if [[ $(id -u) -ne 0 ]]; then
-        echo "sandbox.sh: needs root" >&2
-        exit 77
+skip_all() {
+    if ((TAP)); then
+        echo "1..0 # SKIP $1"
+        exit 0
     fi
-    for tool in unshare nsenter ip crun; do
-        command -v "$tool" >/dev/null || { echo "sandbox.sh: $tool not installed" >&2; exit 77; }
+    echo "sandbox.sh: $1" >&2
+    exit 77
+}
+
+if [[ ${SBX_INNER:-} != 1 ]]; then
+    [[ $(id -u) -eq 0 ]] || skip_all "needs root"
+    for tool in unshare nsenter ip crun jq; do
+        command -v "$tool" >/dev/null || skip_all "$tool not installed"
     done
+    [[ -x $BUILD/engine/berth ]] || skip_all "berth not built in $BUILD"
     SBX_DIR=$(mktemp -d /tmp/berth-engine.XXXXXX)
     export SBX_DIR SBX_INNER=1 BERTH_BUILD=$BUILD
     rc=0
-    unshare -m --propagation private -- "$SELF" --build "$BUILD" -- "$@" || rc=$?
+    timeout -k 10 "$TIMEOUT" unshare -m --propagation private -- "$SELF" --build "$BUILD" -- "$@" || rc=$?
     # the inner teardown killed everything; this only removes what is left on disk
     if ((KEEP == 0)); then
         rm -rf --one-file-system "$SBX_DIR" 2>/dev/null || true
