@@ -31,21 +31,6 @@ static void imagefreep(struct eng_image **p)
 	eng_image_free(*p);
 }
 
-struct create_opts {
-	const char *name, *hostname, *ip, *mac, *pod;
-	const char *networks[ENG_MAX_CTR_NETWORKS];
-	size_t n_networks;
-	const char *aliases[ENG_MAX_ALIASES];
-	size_t n_aliases;
-	const char *ports[ENG_MAX_PORTS];
-	size_t n_ports;
-	const char *dns[16];
-	size_t n_dns;
-	const char *env[256];
-	size_t n_env;
-	const char *workdir;
-	bool rm, detach;
-};
 
 static const struct option create_long[] = {
 	{"name", required_argument, NULL, 'n'},
@@ -74,7 +59,7 @@ static const struct option create_long[] = {
 		(arr)[(n)++] = (v);                                                                \
 	} while (0)
 
-static int parse_create(const char *cmd, int argc, char **argv, struct create_opts *o)
+static int parse_create(const char *cmd, int argc, char **argv, struct eng_create_opts *o)
 {
 	int c;
 	optind = 1;
@@ -223,7 +208,7 @@ static const char *const name_right[] = {(char *)"albattani", (char *)"babbage",
 					 (char *)"meitner", (char *)"noether", (char *)"pascal", (char *)"ritchie", (char *)"thompson",
 					 (char *)"turing"};
 
-static int create_container(struct eng_ctx *ctx, const struct create_opts *o, int nargs,
+int eng_container_create(struct eng_ctx *ctx, const struct eng_create_opts *o, int nargs,
 			    char **args, struct eng_container **ret, struct berth_error **reterr)
 {
 	char id[65], namebuf[64];
@@ -233,9 +218,24 @@ static int create_container(struct eng_ctx *ctx, const struct create_opts *o, in
 	r = eng_lock(ctx, reterr);
 	if (r < 0)
 		return r;
+	if (o->pod_id && (o->n_networks || o->n_ports || o->ip || o->mac || o->n_aliases ||
+			  o->n_dns || o->hostname))
+		return berth_error_set(reterr, EINVAL,
+				       "invalid config provided: networks, published ports, --ip, "
+				       "--mac-address, --alias, --dns and --hostname belong to the "
+				       "pod: set them with berth pod create");
 	_cleanup_(imagefreep) struct eng_image *img = NULL;
-	if ((r = eng_image_lookup(ctx, args[0], &img, reterr)) < 0)
-		return r;
+	const char *img_name = "berth-infra", *img_id = "", *img_rootfs = o->infra_rootfs;
+	json_auto_t *img_config = NULL;
+	if (!o->infra_rootfs) {
+		if ((r = eng_image_lookup(ctx, args[0], &img, reterr)) < 0)
+			return r;
+		img_name = img->n_names ? img->names[0] : img->id;
+		img_id = img->id;
+		img_rootfs = img->rootfs;
+		img_config = json_incref(img->config);
+	} else
+		img_config = json_object();
 	const char *name = o->name;
 	if (name) {
 		for (const char *p = name; *p; p++)
@@ -284,7 +284,8 @@ static int create_container(struct eng_ctx *ctx, const struct create_opts *o, in
 		for (int i = 1; i < nargs; i++)
 			json_array_append_new(command, json_string(args[i]));
 	} else {
-		json_t *ep = json_object_get(img->config, "Entrypoint"), *cm = json_object_get(img->config, "Cmd"), *v;
+		json_t *ep = json_object_get(img_config, "Entrypoint"), *v;
+		json_t *cm = json_object_get(img_config, "Cmd");
 		size_t i;
 		json_array_foreach(ep, i, v)
 			json_array_append(command, v);
@@ -301,7 +302,9 @@ static int create_container(struct eng_ctx *ctx, const struct create_opts *o, in
 	/* networks: --network (repeatable), default "podman"; "none" and "host" are special */
 	json_auto_t *networks = json_object();
 	bool host_network = false, none = false;
-	for (size_t i = 0; i < (o->n_networks ? o->n_networks : 1); i++) {
+	/* a pod member has no network of its own */
+	size_t n_nets = o->pod_id ? 0 : o->n_networks ? o->n_networks : 1;
+	for (size_t i = 0; i < n_nets; i++) {
 		const char *arg = o->n_networks ? o->networks[i] : ENG_DEFAULT_NETWORK;
 		if (strcmp(arg, "none") == 0) {
 			none = true;
@@ -405,9 +408,9 @@ static int create_container(struct eng_ctx *ctx, const struct create_opts *o, in
 
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:O, s:O, s:O,"
 			      " s:b, s:b, s:s}",
-			      "id", id, "name", name, "image", img->n_names ? img->names[0] : img->id,
-			      "image_id", img->id, "image_rootfs", img->rootfs, "image_config",
-			      img->config, "command", command, "env", env, "hostname",
+			      "id", id, "name", name, "image", img_name,
+			      "image_id", img_id, "image_rootfs", img_rootfs, "image_config",
+			      img_config, "command", command, "env", env, "hostname",
 			      o->hostname ? o->hostname : shortid, "created", created, "networks",
 			      networks, "ports", ports, "dns", dns, "host_network", host_network,
 			      "autoremove", o->rm, "state", "created");
@@ -415,6 +418,12 @@ static int create_container(struct eng_ctx *ctx, const struct create_opts *o, in
 		return berth_error_set(reterr, ENOMEM, "out of memory");
 	if (o->workdir)
 		json_object_set_new(j, "workdir", json_string(o->workdir));
+	if (o->pod_id)
+		json_object_set_new(j, "pod", json_string(o->pod_id));
+	if (o->infra_id)
+		json_object_set_new(j, "infra_id", json_string(o->infra_id));
+	if (o->infra_rootfs)
+		json_object_set_new(j, "infra", json_true());
 	struct eng_container *c = calloc(1, sizeof(*c));
 	if (!c) {
 		json_decref(j);
@@ -443,7 +452,7 @@ static int create_container(struct eng_ctx *ctx, const struct create_opts *o, in
 static int do_create(struct eng_ctx *ctx, int argc, char **argv, bool run)
 {
 	const char *cmd = run ? "run" : "create";
-	struct create_opts o = {0};
+	struct eng_create_opts o = {0};
 	int first = parse_create(cmd, argc, argv, &o);
 	if (first == -2)
 		return 0;
@@ -451,9 +460,14 @@ static int do_create(struct eng_ctx *ctx, int argc, char **argv, bool run)
 		return ENG_EXIT_ERROR;
 	_cleanup_berth_error_ struct berth_error *err = NULL;
 	struct eng_container *c = NULL;
-	if (o.pod)
-		return eng_usage_fail(cmd, "--pod: pods are not supported by this version of berth");
-	if (create_container(ctx, &o, argc - first, argv + first, &c, &err) < 0)
+	_cleanup_free_ char *pod_id = NULL, *infra_id = NULL;
+	if (o.pod) {
+		if (eng_lock(ctx, &err) < 0 || eng_pod_resolve(ctx, o.pod, &pod_id, &infra_id, &err) < 0)
+			return eng_fail(err);
+		o.pod_id = pod_id;
+		o.infra_id = infra_id;
+	}
+	if (eng_container_create(ctx, &o, argc - first, argv + first, &c, &err) < 0)
 		return eng_fail(err);
 	if (!run) {
 		printf("%s\n", c->id);
@@ -519,6 +533,17 @@ static int for_each_ref(struct eng_ctx *ctx, int argc, char **argv, int first, c
 	return ret;
 }
 
+/* The infra container of a pod is driven by the pod commands only. */
+static int not_infra(const struct eng_container *c, struct berth_error **e)
+{
+	if (!json_is_true(json_object_get(c->j, "infra")))
+		return 0;
+	return berth_error_set(e, EINVAL,
+			       "container %s is the infra container of pod %s: use berth pod "
+			       "start|stop|rm",
+			       c->name, json_string_value(json_object_get(c->j, "pod")));
+}
+
 static int fn_start(struct eng_ctx *ctx, struct eng_container *c, void *data, struct berth_error **e)
 {
 	return eng_container_start(ctx, c, false, NULL, e);
@@ -526,17 +551,23 @@ static int fn_start(struct eng_ctx *ctx, struct eng_container *c, void *data, st
 
 static int fn_stop(struct eng_ctx *ctx, struct eng_container *c, void *data, struct berth_error **e)
 {
+	if (not_infra(c, e) < 0)
+		return -EINVAL;
 	return eng_container_stop(ctx, c, *(int *)data, e);
 }
 
 static int fn_restart(struct eng_ctx *ctx, struct eng_container *c, void *data, struct berth_error **e)
 {
+	if (not_infra(c, e) < 0)
+		return -EINVAL;
 	int r = eng_container_stop(ctx, c, *(int *)data, e);
 	return r < 0 ? r : eng_container_start(ctx, c, false, NULL, e);
 }
 
 static int fn_rm(struct eng_ctx *ctx, struct eng_container *c, void *data, struct berth_error **e)
 {
+	if (not_infra(c, e) < 0)
+		return -EINVAL;
 	return eng_container_remove(ctx, c, *(bool *)data, e);
 }
 

@@ -199,10 +199,3 @@ int cmd_network_graph(struct eng_ctx *ctx, int argc, char **argv)
 	fputs(text, stdout);
 	return 0;
 }
-
-int cmd_pod(struct eng_ctx *ctx, int argc, char **argv)
-{
-	(void)ctx, (void)argc, (void)argv;
-	fprintf(stderr, "Error: pods are not supported by this version of berth\n");
-	return ENG_EXIT_ERROR;
-}

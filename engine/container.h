@@ -65,6 +65,34 @@ int eng_network_users_json(struct eng_ctx *ctx, const char *net, json_t **ret);
 int eng_network_remove(struct eng_ctx *ctx, const struct eng_network *n, bool force,
 		       struct berth_error **reterr);
 
+/* What `berth create` is given (cmd-container.c parses it). */
+struct eng_create_opts {
+	const char *name, *hostname, *ip, *mac, *pod;
+	const char *networks[ENG_MAX_CTR_NETWORKS];
+	size_t n_networks;
+	const char *aliases[ENG_MAX_ALIASES];
+	size_t n_aliases;
+	const char *ports[ENG_MAX_PORTS];
+	size_t n_ports;
+	const char *dns[16];
+	size_t n_dns;
+	const char *env[256];
+	size_t n_env;
+	const char *workdir;
+	bool rm, detach;
+	/* set by the pod code */
+	const char *infra_rootfs; /* an infra container: this rootfs, no image */
+	const char *pod_id, *infra_id; /* a member: its pod and the pod's infra container */
+};
+
+/* Create a container record (not started). args[0] is the image; the rest the command. */
+int eng_container_create(struct eng_ctx *ctx, const struct eng_create_opts *o, int nargs,
+			 char **args, struct eng_container **ret, struct berth_error **reterr);
+
+/* Pods (pod.c): a pod's id and its infra container's id, by name, id or id prefix. */
+int eng_pod_resolve(struct eng_ctx *ctx, const char *ref, char **ret_id, char **ret_infra,
+		    struct berth_error **reterr);
+
 /* ---- lifecycle (lifecycle.c) ---- */
 
 /* Set up the network and start the process. attach: stay in the foreground, return its exit code. */

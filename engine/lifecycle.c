@@ -462,11 +462,12 @@ static int mount_rootfs(struct eng_ctx *ctx, struct eng_container *c, char **ret
 	return 0;
 }
 
-static int write_bundle(struct eng_container *c, const char *rootfs, char **ret_bundle,
-			struct berth_error **reterr)
+static int write_bundle(struct eng_container *c, const struct eng_container *infra,
+			const char *rootfs, char **ret_bundle, struct berth_error **reterr)
 {
-	const char *netns = json_string_value(json_object_get(c->j, "netns"));
-	json_auto_t *spec = eng_oci_spec(c, rootfs, netns);
+	const char *netns = json_string_value(json_object_get((infra ? infra : c)->j, "netns"));
+	pid_t share = infra ? (pid_t)json_integer_value(json_object_get(infra->j, "pid")) : 0;
+	json_auto_t *spec = eng_oci_spec(c, rootfs, netns, infra ? infra->dir : c->dir, share);
 	_cleanup_free_ char *bundle = eng_path(c->dir, "bundle");
 	_cleanup_free_ char *path = eng_path(c->dir, "bundle/config.json");
 	_cleanup_free_ char *text = spec ? json_dumps(spec, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
@@ -478,6 +479,29 @@ static int write_bundle(struct eng_container *c, const char *rootfs, char **ret_
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_IO, "write %s", path);
 	*ret_bundle = TAKE_PTR(bundle);
+	return 0;
+}
+
+/* A pod member's infra container, started if it is not running. NULL for others. */
+static int pod_infra(struct eng_ctx *ctx, struct eng_container *c, struct eng_container **ret,
+		     struct berth_error **reterr)
+{
+	const char *infra_id = json_string_value(json_object_get(c->j, "infra_id"));
+	*ret = NULL;
+	if (!infra_id)
+		return 0;
+	struct eng_container *infra = NULL;
+	int r = eng_container_get(ctx, infra_id, &infra, reterr);
+	if (r < 0)
+		return berth_error_wrap(reterr, "the infra container of pod %s",
+					json_string_value(json_object_get(c->j, "pod")));
+	eng_container_refresh(ctx, infra);
+	if (eng_container_state(infra) != ENG_STATE_RUNNING &&
+	    (r = eng_container_start(ctx, infra, false, NULL, reterr)) < 0) {
+		eng_container_free(infra);
+		return berth_error_wrap(reterr, "start the pod's infra container");
+	}
+	*ret = infra;
 	return 0;
 }
 
@@ -526,10 +550,21 @@ int eng_container_start(struct eng_ctx *ctx, struct eng_container *c, bool attac
 	_cleanup_free_ char *exitfile = eng_path(c->dir, "exit.json");
 	if (exitfile)
 		(void)unlink(exitfile);
-	if ((r = setup_network(ctx, c, reterr)) < 0 ||
-	    (r = eng_write_etc_files(ctx, c, reterr)) < 0 ||
-	    (r = mount_rootfs(ctx, c, &merged, reterr)) < 0 ||
-	    (r = write_bundle(c, merged, &bundle, reterr)) < 0)
+	/* a pod member uses its infra container's network; the others their own */
+	struct eng_container *infra = NULL;
+	if ((r = pod_infra(ctx, c, &infra, reterr)) < 0)
+		goto fail;
+	if (infra) {
+		r = mount_rootfs(ctx, c, &merged, reterr);
+		if (r >= 0)
+			r = write_bundle(c, infra, merged, &bundle, reterr);
+		eng_container_free(infra);
+		if (r < 0)
+			goto fail;
+	} else if ((r = setup_network(ctx, c, reterr)) < 0 ||
+		   (r = eng_write_etc_files(ctx, c, reterr)) < 0 ||
+		   (r = mount_rootfs(ctx, c, &merged, reterr)) < 0 ||
+		   (r = write_bundle(c, NULL, merged, &bundle, reterr)) < 0)
 		goto fail;
 
 	int pfd[2];
@@ -589,13 +624,13 @@ int eng_container_start(struct eng_ctx *ctx, struct eng_container *c, bool attac
 		goto fail;
 	eng_crash_point("started");
 	eng_journal_end(ctx, c->id);
-	eng_unlock(ctx);
 	if (!attach) {
 		if (ret_exit)
 			*ret_exit = 0;
 		return 0;
 	}
-	/* in the foreground: the monitor forwards signals; we wait for it */
+	/* in the foreground: the monitor forwards signals; we wait for it, unlocked */
+	eng_unlock(ctx);
 	(void)signal(SIGINT, SIG_IGN);
 	(void)signal(SIGTERM, SIG_IGN);
 	int st = 0;
@@ -728,6 +763,11 @@ int eng_container_connect(struct eng_ctx *ctx, struct eng_container *c, const ch
 	if (r < 0)
 		return r;
 	json_t *nets = json_object_get(c->j, "networks");
+	if (json_object_get(c->j, "infra_id"))
+		return berth_error_set(reterr, EINVAL,
+				       "container %s shares the network of its pod: connect the "
+				       "pod's infra container instead",
+				       c->name);
 	if (json_object_get(nets, n->name))
 		return berth_error_set(reterr, EEXIST,
 				       "container %s is already connected to network %s",

@@ -66,7 +66,8 @@ static json_t *mount_j(const char *dst, const char *type, const char *src, const
 			 "options", strv_json(opts));
 }
 
-json_t *eng_oci_spec(const struct eng_container *c, const char *rootfs, const char *netns)
+json_t *eng_oci_spec(const struct eng_container *c, const char *rootfs, const char *netns,
+		     const char *etc_dir, pid_t share_pid)
 {
 	json_t *cfg = json_object_get(c->j, "image_config");
 	json_t *cmd = json_object_get(c->j, "command");
@@ -94,8 +95,15 @@ json_t *eng_oci_spec(const struct eng_container *c, const char *rootfs, const ch
 	json_array_foreach(json_object_get(c->j, "env"), i, e)
 		json_array_append(env, e);
 
-	json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc", "type",
-			       "uts", "type", "mount");
+	json_t *ns = json_pack("[{s:s}, {s:s}]", "type", "pid", "type", "mount");
+	static const char *const shared[] = {"ipc", "uts", NULL};
+	for (size_t k = 0; shared[k]; k++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)share_pid, shared[k]);
+		json_array_append_new(ns, share_pid > 0 ? json_pack("{s:s, s:s}", "type", shared[k],
+								    "path", path)
+							: json_pack("{s:s}", "type", shared[k]));
+	}
 	if (netns)
 		json_array_append_new(ns, json_pack("{s:s, s:s}", "type", "network", "path", netns));
 
@@ -119,7 +127,7 @@ json_t *eng_oci_spec(const struct eng_container *c, const char *rootfs, const ch
 	static const char *const etc[] = {"hosts", "resolv.conf", "hostname", NULL};
 	for (size_t k = 0; etc[k]; k++) {
 		char src[4096], dst[64];
-		snprintf(src, sizeof(src), "%s/userdata/%s", c->dir, etc[k]);
+		snprintf(src, sizeof(src), "%s/userdata/%s", etc_dir, etc[k]);
 		snprintf(dst, sizeof(dst), "/etc/%s", etc[k]);
 		json_array_append_new(mounts, mount_j(dst, "bind", src, o_bind));
 	}
@@ -153,6 +161,8 @@ json_t *eng_oci_spec(const struct eng_container *c, const char *rootfs, const ch
 	    strv_json(ro), "seccomp", eng_oci_seccomp_default(), "sysctl",
 	    "net.ipv4.ping_group_range", "0 0");
 	json_decref(caps);
+	if (share_pid > 0 && spec)
+		json_object_del(spec, "hostname");
 	if (!netns && spec)
 		json_object_del(json_object_get(spec, "linux"), "sysctl");
 	return spec;

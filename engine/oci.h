@@ -7,8 +7,16 @@
 
 #include "container.h"
 
-/* Build the runtime spec for c (rootfs: the merged overlay; netns: NULL = the host's). */
-json_t *eng_oci_spec(const struct eng_container *c, const char *rootfs, const char *netns);
+#include <sys/types.h>
+
+/*
+ * Build the runtime spec for c. rootfs: the merged overlay; netns: NULL =
+ * the host's; etc_dir: whose userdata/{hosts,resolv.conf,hostname} are
+ * mounted (c's own, or its pod's infra container's); share_pid > 0: join
+ * that process's ipc and uts namespaces (a pod's infra).
+ */
+json_t *eng_oci_spec(const struct eng_container *c, const char *rootfs, const char *netns,
+		     const char *etc_dir, pid_t share_pid);
 
 /* The default seccomp profile (OCI form; the runtime compiles it with libseccomp). */
 json_t *eng_oci_seccomp_default(void);

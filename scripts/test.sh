@@ -53,7 +53,7 @@ REQUIRED_TESTS=(
     integration/{dns-netavark,dns-netavark-berth-dns,dns-netavark-control-berth-dns,dns-server}
     podman/podman-{basic,dns,networks,lifecycle,rootless}{,-control} podman/podman-dns-aardvark
     podman/podman-cni-{basic,dns,lifecycle}{,-control}
-    engine/engine-{networks,containers,journal,image,cni}
+    engine/engine-{networks,containers,pods,journal,image,cni}
     fuzz/fuzz-image-manifest-replay docs/man-lint
 )
 # A skip whose reason says a prerequisite is missing (a tool, root) is a
