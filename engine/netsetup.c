@@ -259,8 +259,8 @@ static json_t *network_options(struct eng_ctx *ctx, const struct eng_container *
 	return o;
 }
 
-static int run_netavark(struct eng_ctx *ctx, const char *verb, const char *netns, const char *input,
-			char **ret_out, struct berth_error **reterr)
+static int run_netavark(struct eng_ctx *ctx, const char *bin, const char *verb, const char *netns,
+			const char *input, char **ret_out, struct berth_error **reterr)
 {
 	_cleanup_free_ char *cfg = eng_path(ctx->run_root, "networks");
 	_cleanup_free_ char *aard = NULL;
@@ -269,7 +269,7 @@ static int run_netavark(struct eng_ctx *ctx, const char *verb, const char *netns
 	int r = mkdir_p(cfg, 0755);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_IO, "create %s", cfg);
-	char *const argv[] = {ctx->netavark, (char *)"--config", cfg, (char *)"--rootless=false", aard,
+	char *const argv[] = {(char *)bin, (char *)"--config", cfg, (char *)"--rootless=false", aard,
 			      (char *)verb, (char *)netns, NULL};
 	/* the backend logs at our level (its info lines would clutter a user's terminal) */
 	static const char *const names[] = {"off", "error", "warn", "info", "debug", "trace"};
@@ -277,7 +277,7 @@ static int run_netavark(struct eng_ctx *ctx, const char *verb, const char *netns
 	snprintf(logenv, sizeof(logenv), "BERTH_LOG=%s", names[log_get_level()]);
 	char *const env[] = {logenv, NULL};
 	struct berth_proc_spec spec = {
-		.path = ctx->netavark,
+		.path = bin,
 		.argv = argv,
 		.set_env = env,
 		.input = input,
@@ -287,16 +287,15 @@ static int run_netavark(struct eng_ctx *ctx, const char *verb, const char *netns
 	};
 	_cleanup_free_ char *out = NULL;
 	int status = 0;
-	log_debug("%s %s %s", ctx->netavark, verb, netns);
+	log_debug("%s %s %s", bin, verb, netns);
 	r = berth_proc_run(&spec, &out, NULL, &status);
 	if (r == -ENOENT)
-		return berth_error_set(reterr, ENOENT, "netavark backend %s not found",
-				       ctx->netavark);
+		return berth_error_set(reterr, ENOENT, "netavark backend %s not found", bin);
 	if (r == -ETIMEDOUT)
 		return berth_error_set(reterr, ETIMEDOUT, "netavark %s: no answer within %d s", verb,
 				       ENG_BACKEND_TIMEOUT_MS / 1000);
 	if (r < 0)
-		return berth_error_errno(reterr, r, BERTH_ERR_IO, "run %s", ctx->netavark);
+		return berth_error_errno(reterr, r, BERTH_ERR_IO, "run %s", bin);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		json_auto_t *j = json_loads(out ? out : "", 0, NULL);
 		const char *msg = json_string_value(json_object_get(j, "error"));
@@ -307,6 +306,62 @@ static int run_netavark(struct eng_ctx *ctx, const char *verb, const char *netns
 	if (ret_out)
 		*ret_out = TAKE_PTR(out);
 	return 0;
+}
+
+/*
+ * The netavark-protocol networks, one call per backend binary (a network's
+ * label "berth.netavark" names its own, e.g. Debian's netavark; the others
+ * use --network-backend), in the order the binaries first appear. Setup
+ * merges each status; teardown is best effort and returns the first error.
+ */
+static int netavark_calls(struct eng_ctx *ctx, struct eng_container *c, const char *netns,
+			  const char **names, const char **bins, size_t n, bool setup,
+			  json_t *status, struct berth_error **reterr)
+{
+	int ret = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+		for (size_t k = 0; k < i && first; k++)
+			first = strcmp(bins[k], bins[i]) != 0;
+		if (!first)
+			continue;
+		const char *group[ENG_MAX_CTR_NETWORKS];
+		size_t ng = 0;
+		for (size_t k = i; k < n && ng < ENG_MAX_CTR_NETWORKS; k++)
+			if (strcmp(bins[k], bins[i]) == 0)
+				group[ng++] = names[k];
+		_cleanup_berth_error_ struct berth_error *e = NULL;
+		json_auto_t *opts = network_options(ctx, c, group, ng, &e);
+		_cleanup_free_ char *input =
+		    opts ? json_dumps(opts, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		_cleanup_free_ char *out = NULL;
+		int q = !opts ? berth_error_wrap(&e, "network options")
+			: !input ? berth_error_set(&e, ENOMEM, "out of memory")
+				 : run_netavark(ctx, bins[i], setup ? "setup" : "teardown", netns,
+						input, setup ? &out : NULL, &e);
+		if (q >= 0 && setup) {
+			json_auto_t *j = json_loads(out ? out : "", 0, NULL);
+			if (!json_is_object(j))
+				q = berth_error_set(&e, EBADMSG, "netavark setup: bad output: %.200s",
+						    out ? out : "");
+			else
+				json_object_update(status, j);
+		}
+		if (q >= 0 && !setup)
+			for (size_t k = 0; k < ng; k++)
+				json_object_del(status, group[k]);
+		if (q < 0 && ret == 0) {
+			ret = q;
+			if (reterr)
+				*reterr = TAKE_PTR(e);
+			if (setup)
+				return ret;
+		} else if (q < 0) {
+			_cleanup_free_ char *t = berth_error_text(e);
+			log_warn("network teardown: %s", t ? t : "?");
+		}
+	}
+	return ret;
 }
 
 int eng_backend_call(struct eng_ctx *ctx, struct eng_container *c, const char *netns,
@@ -322,11 +377,13 @@ int eng_backend_call(struct eng_ctx *ctx, struct eng_container *c, const char *n
 	}
 	/* netavark networks together in one berth-net call, each CNI network on its own */
 	_cleanup_free_ const char **nv = calloc(n_nets, sizeof(*nv));
+	_cleanup_free_ const char **nvbin = calloc(n_nets, sizeof(*nvbin));
+	_cleanup_free_ char **nvbin_owned = calloc(n_nets, sizeof(*nvbin_owned));
 	_cleanup_free_ const char **cv = calloc(n_nets, sizeof(*cv));
 	_cleanup_free_ struct eng_network **cn = calloc(n_nets, sizeof(*cn));
 	size_t n_nv = 0, n_cv = 0, i;
 	int r = 0, ret = 0;
-	if (!nv || !cv || !cn)
+	if (!nv || !cv || !cn || !nvbin || !nvbin_owned)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
 	for (i = 0; i < n_nets && r >= 0; i++) {
 		struct eng_network *n = NULL;
@@ -342,31 +399,22 @@ int eng_backend_call(struct eng_ctx *ctx, struct eng_container *c, const char *n
 			cn[n_cv] = n;
 			cv[n_cv++] = nets[i];
 		} else {
-			nv[n_nv++] = nets[i];
+			const char *bin = eng_network_label(n, "berth.netavark");
+			if (bin && bin[0] != '/') {
+				r = berth_error_set(reterr, EINVAL,
+						    "network %s: label berth.netavark must be an "
+						    "absolute path, not %s",
+						    nets[i], bin);
+			} else {
+				nvbin_owned[n_nv] = bin ? strdup(bin) : NULL;
+				nvbin[n_nv] = nvbin_owned[n_nv] ? nvbin_owned[n_nv] : ctx->netavark;
+				nv[n_nv++] = nets[i];
+			}
 			eng_network_free(n);
 		}
 	}
-	if (r >= 0 && setup && n_nv > 0) {
-		json_auto_t *opts = network_options(ctx, c, nv, n_nv, reterr);
-		_cleanup_free_ char *input =
-		    opts ? json_dumps(opts, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		_cleanup_free_ char *out = NULL;
-		if (!opts)
-			r = berth_error_wrap(reterr, "network options");
-		else if (!input)
-			r = berth_error_set(reterr, ENOMEM, "out of memory");
-		else
-			r = run_netavark(ctx, "setup", netns, input, &out, reterr);
-		if (r >= 0) {
-			json_auto_t *j = json_loads(out ? out : "", 0, NULL);
-			if (!json_is_object(j))
-				r = berth_error_set(reterr, EBADMSG,
-						    "netavark setup: bad output: %.200s",
-						    out ? out : "");
-			else
-				json_object_update(status, j);
-		}
-	}
+	if (r >= 0 && setup && n_nv > 0)
+		r = netavark_calls(ctx, c, netns, nv, nvbin, n_nv, true, status, reterr);
 	for (i = 0; r >= 0 && setup && i < n_cv; i++) {
 		json_t *st = NULL;
 		r = eng_cni_setup(ctx, c, cn[i], netns, &st, reterr);
@@ -391,24 +439,15 @@ int eng_backend_call(struct eng_ctx *ctx, struct eng_container *c, const char *n
 	}
 	if (r >= 0 && !setup && n_nv > 0) {
 		_cleanup_berth_error_ struct berth_error *e = NULL;
-		json_auto_t *opts = network_options(ctx, c, nv, n_nv, &e);
-		_cleanup_free_ char *input =
-		    opts ? json_dumps(opts, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		int q = !opts ? berth_error_wrap(&e, "network options")
-			: !input ? berth_error_set(&e, ENOMEM, "out of memory")
-				 : run_netavark(ctx, "teardown", netns, input, NULL, &e);
+		int q = netavark_calls(ctx, c, netns, nv, nvbin, n_nv, false, status, &e);
 		if (q < 0 && ret == 0) {
 			ret = q;
 			if (reterr)
 				*reterr = TAKE_PTR(e);
-		} else if (q < 0) {
-			_cleanup_free_ char *t = berth_error_text(e);
-			log_warn("network teardown: %s", t ? t : "?");
 		}
-		if (q >= 0)
-			for (i = 0; i < n_nv; i++)
-				json_object_del(status, nv[i]);
 	}
+	for (i = 0; i < n_nv; i++)
+		free(nvbin_owned[i]);
 	for (i = 0; i < n_cv; i++)
 		eng_network_free(cn[i]);
 	return r < 0 ? r : ret;

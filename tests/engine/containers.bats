@@ -162,3 +162,25 @@ teardown() {
     assert_ok
     grep -q '<svg' "$SBX_DIR/g.svg"
 }
+
+@test "a network run by another netavark: Debian's, named by the label berth.netavark" {
+    [[ -x /usr/lib/podman/netavark ]] || skip "Debian's netavark not installed"
+    b network create --label berth.netavark=/usr/lib/podman/netavark --subnet 10.89.44.0/24 ctl >/dev/null
+    b network create --subnet 10.89.45.0/24 own >/dev/null
+    # one container on both: one call to each backend
+    b run -d --name web --network ctl --network own -p 8090:80 busybox httpd -f -p 80 -h /var/www >/dev/null
+    run b run --rm --network ctl busybox sh -c 'timeout 5 wget -qO- http://web:80/'
+    assert_ok
+    [[ $output == "hello from berth" ]]
+    run sbx_out wget -qO- -T 3 "http://$SBX_HOST_IP4:8090/"
+    assert_ok
+    # netavark 1.4's firewall is iptables chains; berth-net's is table inet berth
+    iptables -t nat -S | grep -q NETAVARK
+    b rm -f web >/dev/null
+    assert_no_leftovers
+    run b network create --label berth.netavark=relative/path bad
+    assert_ok
+    run b run --rm --network bad busybox true
+    assert_fail
+    assert_contains "must be an absolute path"
+}
