@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-static void image_usage(FILE *f)
+void eng_image_usage(FILE *f)
 {
 	fprintf(f, "Usage: berth image COMMAND\n"
 		   "\n"
@@ -102,7 +102,7 @@ static int image_ls(struct eng_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'f': format = optarg; break;
 		case 'q': quiet = true; break;
-		case 'h': image_usage(stdout); return 0;
+		case 'h': eng_image_usage(stdout); return 0;
 		default: return eng_usage_fail("image ls", "bad option");
 		}
 	}
@@ -192,7 +192,7 @@ static int image_inspect(struct eng_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_berth_error_ struct berth_error *err = NULL;
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		image_usage(stdout);
+		eng_image_usage(stdout);
 		return 0;
 	}
 	if (argc < 2)
@@ -227,7 +227,7 @@ static int image_rm(struct eng_ctx *ctx, int argc, char **argv)
 {
 	_cleanup_berth_error_ struct berth_error *err = NULL;
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		image_usage(stdout);
+		eng_image_usage(stdout);
 		return 0;
 	}
 	if (argc < 2)
@@ -258,84 +258,17 @@ static int image_rm(struct eng_ctx *ctx, int argc, char **argv)
 	return ret;
 }
 
-static int image_import(struct eng_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
-	_cleanup_berth_error_ struct berth_error *err = NULL;
-	_cleanup_free_ char *id = NULL;
-	const char *name = NULL;
-	int c;
-
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) >= 0) {
-		switch (c) {
-		case 'n': name = optarg; break;
-		case 'q': break;
-		case 'h': image_usage(stdout); return 0;
-		default: return eng_usage_fail("image import", "bad option");
-		}
-	}
-	if (optind + 1 != argc)
-		return eng_usage_fail("image import", "requires exactly one FILE");
-	if (eng_image_import(ctx, argv[optind], name, &id, &err) < 0)
-		return eng_fail(err);
-	printf("%s\n", id);
-	return 0;
-}
-
-int cmd_pull(struct eng_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"tls-verify", optional_argument, NULL, 't'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
-	_cleanup_berth_error_ struct berth_error *err = NULL;
-	_cleanup_free_ char *id = NULL;
-	struct eng_pull_opts o = {.tls_verify = true};
-	int c;
-
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) >= 0) {
-		switch (c) {
-		case 't':
-			if (!optarg || strcmp(optarg, "true") == 0)
-				o.tls_verify = true;
-			else if (strcmp(optarg, "false") == 0)
-				o.tls_verify = false;
-			else
-				return eng_usage_fail("pull", "--tls-verify: 'true' or 'false'");
-			break;
-		case 'q': o.quiet = true; break;
-		case 'h': image_usage(stdout); return 0;
-		default: return eng_usage_fail("pull", "bad option");
-		}
-	}
-	if (optind + 1 != argc)
-		return eng_usage_fail("pull", "requires exactly one image reference");
-	if (eng_image_pull(ctx, argv[optind], &o, &id, &err) < 0)
-		return eng_fail(err);
-	printf("%s\n", id);
-	return 0;
-}
-
 int cmd_image(struct eng_ctx *ctx, int argc, char **argv)
 {
 	if (argc < 2) {
-		image_usage(stderr);
+		eng_image_usage(stderr);
 		return ENG_EXIT_ERROR;
 	}
 	const char *sub = argv[1];
 	argc--;
 	argv++;
 	if (strcmp(sub, "import") == 0)
-		return image_import(ctx, argc, argv);
+		return cmd_image_import(ctx, argc, argv);
 	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
 		return image_ls(ctx, argc, argv);
 	if (strcmp(sub, "inspect") == 0)
@@ -345,7 +278,7 @@ int cmd_image(struct eng_ctx *ctx, int argc, char **argv)
 	if (strcmp(sub, "pull") == 0)
 		return cmd_pull(ctx, argc, argv);
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
-		image_usage(stdout);
+		eng_image_usage(stdout);
 		return 0;
 	}
 	return eng_usage_fail("image", "unknown command '%s'", sub);

@@ -44,6 +44,7 @@ struct eng_ctx {
 	char *cni_path; /* where CNI plugins are looked up (colon list) */
 	char *dns_bin;	/* the aardvark-dns-protocol server (berth-dns) */
 	int lock_fd;	/* -1 when not held */
+	char **argv;	/* the command line, for berth-image (image-exec.c) */
 };
 
 /* "<root>/<rel>" (or run_root) into a malloc'd string; NULL on ENOMEM. */
@@ -68,5 +69,6 @@ int eng_random_id(char buf[65]);
 int cmd_network(struct eng_ctx *ctx, int argc, char **argv);
 int cmd_image(struct eng_ctx *ctx, int argc, char **argv);
 int cmd_pull(struct eng_ctx *ctx, int argc, char **argv);
+int cmd_image_import(struct eng_ctx *ctx, int argc, char **argv);
 int cmd_container(struct eng_ctx *ctx, int argc, char **argv); /* run|create|start|... */
 int cmd_pod(struct eng_ctx *ctx, int argc, char **argv);

@@ -18,6 +18,8 @@
  */
 #pragma once
 
+#include <stdio.h>
+
 #include "engine.h"
 
 #include "basic/cleanup.h"
@@ -93,3 +95,6 @@ struct eng_pull_opts {
 /* Pull REF from its registry. On success *ret_id (malloc'd) is the image id. */
 int eng_image_pull(struct eng_ctx *ctx, const char *ref, const struct eng_pull_opts *opts,
 		   char **ret_id, struct berth_error **reterr);
+
+/* The image commands' usage text. */
+void eng_image_usage(FILE *f);

@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	/* a reader that went away (berth ps | head) is not an error */
 	(void)signal(SIGPIPE, SIG_IGN);
 
-	struct eng_ctx ctx = {.lock_fd = -1};
+	struct eng_ctx ctx = {.lock_fd = -1, .argv = argv};
 	char run[PATH_MAX];
 	int r = 0;
 	ctx.root = absolute(o_root);
