@@ -18,8 +18,9 @@
  *
  * The engine's own addresses (c->j "ips", allocated by lib/ipam before the
  * backend runs) are handed to IPAM through the `ips` capability
- * (runtimeConfig.ips), or CNI_ARGS IP= when no plugin of the chain declares
- * that capability, so host-local hands out exactly those addresses.
+ * (runtimeConfig.ips), or as args.cni.ips in the config of every plugin
+ * with an ipam object when no plugin of the chain declares that
+ * capability, so host-local hands out exactly those addresses.
  */
 #pragma once
 

@@ -161,7 +161,7 @@ static int parse_port(const char *spec, json_t **ret, struct berth_error **reter
 	return 0;
 }
 
-/* "name[:ip=...,mac=...,alias=...,interface_name=...]" into (name, options). */
+/* "name[:ip=...,ip6=...,mac=...,alias=...]" into (name, options). */
 static int parse_network_arg(const char *arg, char **ret_name, json_t *att,
 			     struct berth_error **reterr)
 {
@@ -254,6 +254,11 @@ int eng_container_create(struct eng_ctx *ctx, const struct eng_create_opts *o, i
 	size_t n_all;
 	if ((r = eng_container_list(ctx, &all, &n_all, reterr)) < 0)
 		return r;
+	if (n_all >= ENG_MAX_CONTAINERS) {
+		eng_container_list_free(all, n_all);
+		return berth_error_set(reterr, E2BIG, "at most %d containers: remove some first",
+				       ENG_MAX_CONTAINERS);
+	}
 	for (int tries = 0; !name && tries < 64; tries++) {
 		unsigned char rnd = (unsigned char)(id[tries % 64] * 31 + tries * 7);
 		snprintf(namebuf, sizeof(namebuf), "%s_%s%s", name_left[rnd % 16],

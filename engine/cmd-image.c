@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * berth image import|ls|inspect|rm|pull, berth pull (docs/engine-images.md).
+ * berth image import|ls|inspect|rm|pull, berth pull (docs/engine.md, Images).
  * Output in Podman's shapes: ids on stdout, progress and errors on stderr.
  */
 #include "engine.h"

@@ -10,18 +10,21 @@
  *     lock              the engine lock (flock)
  *     images/<id>/      image store (image.h)
  *     containers/<id>/  one directory per container (container.h)
- *     pods/<id>/        one directory per pod
+ *     pods/<id>/        one directory per pod (pod.c)
+ *     infra/rootfs/     the pods' infra containers' root (catatonit)
  *     ipam/<network>/   the engine's leases (lib/ipam, host-local format)
- *     journal/          the state journal (journal.h)
+ *     cni/              the CNI backend's result cache and leases (backend-cni.c)
+ *     journal/          the state journal (journal.c)
  *   <net_dir>    --network-config-dir, $BERTH_NETWORK_DIR, /etc/berth/networks
  *                       one Podman-format JSON file per network
  *   <run_root>   --runroot, $BERTH_RUNROOT, <berth run dir>/engine
  *     netns/<id>        network namespaces held by bind mounts
+ *     networks/         berth-net's --config directory (aardvark-dns files)
  *     runtime/          the OCI runtime's state (crun --root)
  *
  * Commands print results on stdout and errors on stderr as
  * "Error: <what failed>: <why>", exiting 125 (Podman's code) on an engine
- * error, or the container's code for run/start -a/exec.
+ * error, or the container's code for run (in the foreground) and exec.
  */
 #pragma once
 

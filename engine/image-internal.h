@@ -4,7 +4,7 @@
  * (untrusted JSON: manifests, indexes, configs, references; fuzzed by
  * tests/fuzz/fuzz-image-manifest.c), image-layer.c (layer extraction),
  * image-import.c and image-pull.c. Limits are documented in
- * docs/engine-images.md.
+ * docs/engine.md, Images.
  */
 #pragma once
 

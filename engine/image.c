@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The image store (image.h, docs/engine-images.md): image.json records,
+ * The image store (image.h, docs/engine.md, Images): image.json records,
  * lookup by name or id, temporary directories and the commit that makes an
  * image appear, removal.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The engine's image store (docs/engine-images.md).
+ * The engine's image store (docs/engine.md, Images).
  *
  *   <root>/images/<id>/image.json   what berth knows of the image (names,
  *                                   the OCI image config, the manifest)

@@ -329,6 +329,11 @@ int eng_network_create(struct eng_ctx *ctx, const struct eng_network_create *o,
 	r = eng_network_list(ctx, &v, &n, reterr);
 	if (r < 0)
 		return r;
+	if (n >= ENG_MAX_NETWORKS) { /* the default network counts: it may get a file */
+		eng_network_list_free(v, n);
+		return berth_error_set(reterr, E2BIG, "at most %d networks: remove some first",
+				       ENG_MAX_NETWORKS);
+	}
 	_cleanup_free_ struct berth_ipnet *used = calloc(BERTH_IPAM_MAX_USED, sizeof(*used));
 	if (!used) {
 		eng_network_list_free(v, n);

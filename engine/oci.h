@@ -22,8 +22,8 @@ json_t *eng_oci_spec(const struct eng_container *c, const char *rootfs, const ch
 json_t *eng_oci_seccomp_default(void);
 
 /*
- * Run the runtime: argv after "<runtime> --root <run_root>/runtime
- * --cgroup-manager=<m>". stdio inherited unless out is given (collected).
+ * Run the runtime: argv after "<runtime> --cgroup-manager=<m> --root
+ * <run_root>/runtime". stdio inherited unless out is given (collected).
  */
 int eng_runtime(struct eng_ctx *ctx, char *const *args, char **ret_out,
 		struct berth_error **reterr);

@@ -310,6 +310,15 @@ static int pod_create(struct eng_ctx *ctx, int argc, char **argv)
 		snprintf(namebuf, sizeof(namebuf), "pod-%.12s", id);
 		name = namebuf;
 	}
+	struct pod **all;
+	size_t n_all;
+	if (pod_list(ctx, &all, &n_all) < 0)
+		return ENG_EXIT_ERROR;
+	pod_list_free(all, n_all);
+	if (n_all >= ENG_MAX_PODS) {
+		berth_error_set(&err, E2BIG, "at most %d pods: remove some first", ENG_MAX_PODS);
+		return eng_fail(err);
+	}
 	struct pod *existing = NULL;
 	if (pod_get(ctx, name, &existing, NULL) == 0) {
 		pod_free(existing);
