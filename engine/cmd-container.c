@@ -405,11 +405,7 @@ int eng_container_create(struct eng_ctx *ctx, const struct eng_create_opts *o, i
 	snprintf(shortid, sizeof(shortid), "%.12s", id);
 	if (o->hostname && (strlen(o->hostname) > 253 || !*o->hostname))
 		return berth_error_set(reterr, EINVAL, "invalid hostname %s", o->hostname);
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	eng_now_rfc3339(created);
 
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:O, s:O, s:O,"
 			      " s:b, s:b, s:s}",

@@ -62,6 +62,15 @@ int eng_fail(const struct berth_error *e);
 /* Print a usage error for a command; returns ENG_EXIT_ERROR. */
 int eng_usage_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Remove name (in dirfd, or AT_FDCWD) and, for a directory, everything
+ * below it, without following symlinks; nothing there is fine.
+ */
+int eng_rm_rf_at(int dirfd, const char *name);
+
+/* Now as RFC 3339 with nanoseconds in UTC, as Go's time.Time marshals it. */
+void eng_now_rfc3339(char buf[64]);
+
 /* A random 64-hex-digit id (getrandom) into buf[65]. */
 int eng_random_id(char buf[65]);
 

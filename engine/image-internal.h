@@ -160,8 +160,7 @@ struct img_commit {
 int img_commit(struct eng_ctx *ctx, struct img_tmp *t, const char *config_blob, size_t blob_len,
 	       const struct img_commit *c, char **ret_id, struct berth_error **reterr);
 
-/* Remove a directory tree below dirfd without following symlinks. */
-int img_rm_rf_at(int dirfd, const char *name);
+
 
 /* Layer extraction (image-layer.c). */
 struct img_layer_opts {

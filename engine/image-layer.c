@@ -16,6 +16,7 @@
  * through a symlink (openat2 RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH).
  * Whiteouts are resolved the same way and never follow a symlink.
  */
+#include "engine.h"
 #include "image-internal.h"
 
 #include "basic/cleanup.h"
@@ -260,7 +261,7 @@ static int apply_whiteout(int rootfs_fd, const char *clean, unsigned long long *
 		r = 0;
 		while ((de = readdir(d)))
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-				int k = img_rm_rf_at(pfd, de->d_name);
+				int k = eng_rm_rf_at(pfd, de->d_name);
 				if (k < 0)
 					r = k;
 				(*n_removed)++;
@@ -272,7 +273,7 @@ static int apply_whiteout(int rootfs_fd, const char *clean, unsigned long long *
 			(void)close(pfd);
 			return berth_error_set(reterr, EINVAL, "whiteout '%s': bad name", clean);
 		}
-		r = img_rm_rf_at(pfd, target);
+		r = eng_rm_rf_at(pfd, target);
 		(*n_removed)++;
 	}
 	(void)close(pfd);

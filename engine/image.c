@@ -85,64 +85,6 @@ void img_sha256_buf(const void *p, size_t n, char out[IMG_DIGEST_LEN + 1])
 
 /* --- removal --- */
 
-static int rm_rf_fd(int dfd, unsigned depth)
-{
-	DIR *d;
-	struct dirent *de;
-	int r = 0;
-
-	if (depth > IMG_MAX_DEPTH + 8)
-		return -ELOOP;
-	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return -errno;
-	if (!(d = fdopendir(fd))) {
-		(void)close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dfd, de->d_name, 0) == 0)
-			continue;
-		if (errno != EISDIR && errno != EPERM) {
-			r = -errno;
-			continue;
-		}
-		int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0) {
-			r = -errno;
-			continue;
-		}
-		int k = rm_rf_fd(sub, depth + 1);
-		(void)close(sub);
-		if (k < 0)
-			r = k;
-		else if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) < 0)
-			r = -errno;
-	}
-	closedir(d);
-	return r;
-}
-
-int img_rm_rf_at(int dirfd, const char *name)
-{
-	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return -errno;
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	int r = rm_rf_fd(fd, 0);
-	(void)close(fd);
-	if (r < 0)
-		return r;
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
 /* Take the engine lock unless the caller holds it already; *took says who releases it. */
 static int img_lock(struct eng_ctx *ctx, bool *took, struct berth_error **reterr)
 {
@@ -179,7 +121,7 @@ static void sweep_tmp(const char *dir)
 		_cleanup_close_ int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
 			continue; /* in progress */
-		int r = img_rm_rf_at(dirfd(d), de->d_name);
+		int r = eng_rm_rf_at(dirfd(d), de->d_name);
 		if (r < 0)
 			log_warn("cannot remove %s/%s: %s, ignoring", dir, de->d_name, strerror(-r));
 		else
@@ -247,7 +189,7 @@ fail:
 void img_tmp_done(struct img_tmp *t)
 {
 	if (t->path) {
-		int r = img_rm_rf_at(AT_FDCWD, t->path);
+		int r = eng_rm_rf_at(AT_FDCWD, t->path);
 		if (r < 0)
 			log_warn("cannot remove %s: %s, ignoring", t->path, strerror(-r));
 	}
@@ -776,7 +718,7 @@ static int remove_locked(struct eng_ctx *ctx, const char *images, const struct e
 	/* disappear at once; the tree goes afterwards (or with the next sweep) */
 	if (rename(img->dir, gone) < 0)
 		return berth_error_errno(reterr, -errno, BERTH_ERR_IO, "remove %s", img->dir);
-	int r = img_rm_rf_at(AT_FDCWD, gone);
+	int r = eng_rm_rf_at(AT_FDCWD, gone);
 	if (r < 0)
 		log_warn("cannot remove %s: %s, ignoring", gone, strerror(-r));
 	return 0;

@@ -45,16 +45,6 @@
 
 #define START_TIMEOUT_MS 60000
 
-static void now_rfc3339(char buf[64])
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 64 - n, ".%09ldZ", ts.tv_nsec);
-}
-
 /* Process start time (field 22 of /proc/PID/stat), to tell a pid from its reuse. */
 static long long proc_starttime(pid_t pid)
 {
@@ -209,7 +199,7 @@ static void read_exit_file(struct eng_container *c)
 static void mark_exited(struct eng_container *c)
 {
 	char now[64];
-	now_rfc3339(now);
+	eng_now_rfc3339(now);
 	json_object_set_new(c->j, "state", json_string("exited"));
 	json_object_set_new(c->j, "finished_at", json_string(now));
 	read_exit_file(c);
@@ -262,7 +252,7 @@ static void forward_signal(int sig)
 static int write_exit_file(struct eng_container *c, int status)
 {
 	char now[64];
-	now_rfc3339(now);
+	eng_now_rfc3339(now);
 	json_auto_t *j = json_pack("{s:i, s:s}", "exit_code", berth_proc_exit_code(status),
 				   "finished_at", now);
 	_cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
@@ -614,7 +604,7 @@ int eng_container_start(struct eng_ctx *ctx, struct eng_container *c, bool attac
 		goto fail;
 	}
 	char now[64];
-	now_rfc3339(now);
+	eng_now_rfc3339(now);
 	json_object_set_new(c->j, "state", json_string("running"));
 	json_object_set_new(c->j, "pid", json_integer(pid));
 	json_object_set_new(c->j, "pid_start", json_integer(pst));
@@ -687,40 +677,6 @@ int eng_container_stop(struct eng_ctx *ctx, struct eng_container *c, int timeout
 	return r;
 }
 
-static int rm_rf_at(int dirfd, const char *name, int depth);
-
-static int rm_rf(const char *path)
-{
-	return rm_rf_at(AT_FDCWD, path, 0);
-}
-
-static int rm_rf_at(int dirfd, const char *name, int depth)
-{
-	if (depth > 256)
-		return -ELOOP;
-	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return -errno;
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	for (struct dirent *de; (de = readdir(d));) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		(void)rm_rf_at(fd, de->d_name, depth + 1);
-	}
-	closedir(d);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
 int eng_container_remove(struct eng_ctx *ctx, struct eng_container *c, bool force,
 			 struct berth_error **reterr)
 {
@@ -746,7 +702,7 @@ int eng_container_remove(struct eng_ctx *ctx, struct eng_container *c, bool forc
 	json_object_foreach(nets, net, att)
 		eng_ipam_release(ctx, c->id, net,
 				 json_string_value(json_object_get(att, "interface_name")));
-	r = rm_rf(c->dir);
+	r = eng_rm_rf_at(AT_FDCWD, c->dir);
 	eng_journal_end(ctx, c->id);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_IO, "remove %s", c->dir);
@@ -966,7 +922,7 @@ void eng_journal_recover(struct eng_ctx *ctx)
 		if (!op || eng_container_get(ctx, de->d_name, &c, &e) < 0) {
 			_cleanup_free_ char *cdir = eng_path(ctx->root, "containers/%s", de->d_name);
 			if (op && strcmp(op, "create") == 0 && cdir)
-				(void)rm_rf(cdir); /* a half-written container */
+				(void)eng_rm_rf_at(AT_FDCWD, cdir); /* a half-written container */
 			(void)unlink(path);
 			continue;
 		}

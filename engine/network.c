@@ -92,20 +92,10 @@ static int wrap(json_t *j, const char *path, struct eng_network **ret)
 	return 0;
 }
 
-static void rfc3339_now(char buf[64])
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 64 - n, ".%09ldZ", ts.tv_nsec);
-}
-
 static json_t *default_network(void)
 {
 	char created[64];
-	rfc3339_now(created);
+	eng_now_rfc3339(created);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:b, s:b, s:b, s:{s:s}}",
 			 "name", ENG_DEFAULT_NETWORK, "id", ENG_DEFAULT_NETWORK_ID, "driver",
 			 "bridge", "network_interface", "podman0", "created", created, "subnets",
@@ -493,7 +483,7 @@ int eng_network_create(struct eng_ctx *ctx, const struct eng_network_create *o,
 	r = eng_random_id(idbuf);
 	if (r < 0)
 		return berth_error_errno(reterr, r, BERTH_ERR_IO, "random id");
-	rfc3339_now(created);
+	eng_now_rfc3339(created);
 	json_auto_t *j = json_pack("{s:s, s:s, s:s}", "name", name, "id", idbuf, "driver", driver);
 	if (!j || !subnets)
 		return berth_error_set(reterr, ENOMEM, "out of memory");
