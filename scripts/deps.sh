@@ -53,3 +53,10 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Debian starts docker-registry as a service listening on :5000 where systemd
+# runs; berth's tests start their own registry inside their own namespaces,
+# so the machine's is stopped and disabled again.
+if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
+    systemctl disable --now docker-registry.service >/dev/null 2>&1 || true
+fi
