@@ -184,3 +184,43 @@ teardown() {
     assert_fail
     assert_contains "must be an absolute path"
 }
+
+@test "logs of a detached container; network reload restores a flushed firewall" {
+    b network create --subnet 10.89.46.0/24 front >/dev/null
+    b run -d --name talker busybox sh -c 'echo hello out; echo hello err >&2' >/dev/null
+    wait_for "talker to exit" 100 sh -c "\"$BERTH\" ps -a | grep -q 'Exited (0)'"
+    run b logs talker
+    assert_ok
+    assert_contains "hello out"
+    assert_contains "hello err"
+    b run -d --name web --network front -p 8080:80 busybox httpd -f -p 80 -h /var/www >/dev/null
+    run sbx_out wget -qO- -T 3 "http://$SBX_HOST_IP4:8080/"
+    assert_ok
+    # a firewall reload by someone else (firewalld, iptables-restore) wipes berth's rules
+    nft flush ruleset
+    run sbx_out wget -qO- -T 2 "http://$SBX_HOST_IP4:8080/"
+    assert_fail
+    run b network reload --all
+    assert_ok
+    assert_contains "$(b inspect web | jq -r '.[0].Id')"
+    run sbx_out wget -qO- -T 3 "http://$SBX_HOST_IP4:8080/"
+    assert_ok
+    [[ $output == "hello from berth" ]]
+}
+
+@test "--mac-address, --dns; the seccomp profile and the dropped capabilities apply" {
+    b network create --subnet 10.89.47.0/24 front >/dev/null
+    run b run --rm --network front --mac-address 02:42:ac:11:00:09 --dns 192.0.2.53 busybox sh -c \
+        'cat /sys/class/net/eth0/address; cat /etc/resolv.conf; grep -E "^(Seccomp|CapEff):" /proc/self/status'
+    assert_ok
+    assert_contains "02:42:ac:11:00:09"
+    assert_contains "nameserver 192.0.2.53"
+    # mode 2: a seccomp filter is installed
+    assert_contains $'Seccomp:\t2'
+    # CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT SETFCAP
+    assert_contains $'CapEff:\t00000000800425fb'
+    # a call the profile refuses (the capabilities alone would not stop this one: unshare of
+    # a user namespace needs none)
+    run b run --rm --network none busybox unshare -U true
+    assert_fail
+}
