@@ -30,7 +30,7 @@ PACKAGES=(
   # the engine's tests and demo: a local OCI registry and a client to push to
   # it (tests/engine/image.bats), Graphviz for `berth network graph --format
   # svg`, and the man page linter (tests/man/lint.sh)
-  docker-registry skopeo graphviz man-db groff-base
+  docker-registry skopeo graphviz man-db groff-base wget
 )
 
 missing=()

@@ -29,7 +29,7 @@ bash scripts/deps.sh || { echo "deps.sh failed" >&2; exit 1; }
 # Every tool a suite needs (a test that does not find one would skip).
 REQUIRED_TOOLS=(bats jq python3 ip nft ping socat ss dig dnsmasq flock timeout nsenter unshare
     podman crun conmon catatonit slirp4netns newuidmap meson ninja
-    docker-registry skopeo dot man groff)
+    docker-registry skopeo dot man groff wget)
 REQUIRED_FILES=(/usr/lib/podman/netavark /usr/lib/podman/aardvark-dns /bin/busybox)
 missing=()
 for t in "${REQUIRED_TOOLS[@]}"; do
