@@ -36,7 +36,7 @@ static const struct option create_long[] = {
 	{"name", required_argument, NULL, 'n'},
 	{"network", required_argument, NULL, 'N'},
 	{"net", required_argument, NULL, 'N'},
-	{"ip", required_argument, NULL, 'i'},
+	{"ip", required_argument, NULL, 'Q'},
 	{"mac-address", required_argument, NULL, 'm'},
 	{"alias", required_argument, NULL, 'a'},
 	{"network-alias", required_argument, NULL, 'a'},
@@ -48,6 +48,8 @@ static const struct option create_long[] = {
 	{"workdir", required_argument, NULL, 'w'},
 	{"rm", no_argument, NULL, 'r'},
 	{"detach", no_argument, NULL, 'd'},
+	{"interactive", no_argument, NULL, 'I'},
+	{"tty", no_argument, NULL, 't'},
 	{"help", no_argument, NULL, 'h'},
 	{},
 };
@@ -63,11 +65,11 @@ static int parse_create(const char *cmd, int argc, char **argv, struct eng_creat
 {
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+dp:e:w:h", create_long, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "+dip:e:tw:h", create_long, NULL)) >= 0) {
 		switch (c) {
 		case 'n': o->name = optarg; break;
 		case 'N': PUSH(o->networks, o->n_networks, ENG_MAX_CTR_NETWORKS, optarg, "networks"); break;
-		case 'i': o->ip = optarg; break;
+		case 'Q': o->ip = optarg; break;
 		case 'm': o->mac = optarg; break;
 		case 'a': PUSH(o->aliases, o->n_aliases, ENG_MAX_ALIASES, optarg, "aliases"); break;
 		case 'p': PUSH(o->ports, o->n_ports, ENG_MAX_PORTS, optarg, "port mappings"); break;
@@ -78,6 +80,13 @@ static int parse_create(const char *cmd, int argc, char **argv, struct eng_creat
 		case 'w': o->workdir = optarg; break;
 		case 'r': o->rm = true; break;
 		case 'd': o->detach = true; break;
+		/* in the foreground the container has berth's stdin already */
+		case 'i':
+		case 'I': break;
+		case 't':
+			return eng_usage_fail(cmd, "--tty: a terminal for the container is not "
+					      "supported by this version of berth (run without -t)"),
+			       -1;
 		case 'h':
 			printf("Usage: berth %s [OPTIONS] IMAGE [COMMAND [ARG...]]\n", cmd);
 			return -2;
