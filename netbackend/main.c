@@ -80,7 +80,7 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -f, --file <FILE>                  Read the configuration from FILE instead of STDIN\n"
-		"  -c, --config <CONFIG>              Run directory for state and aardvark-dns (required)\n"
+		"  -c, --config <CONFIG>              Directory for aardvark-dns's files (required)\n"
 		"  -r, --rootless <ROOTLESS>          Rootless invocation [possible values: true, false]\n"
 		"  -a, --aardvark-binary <PATH>       Path to the aardvark-dns binary\n"
 		"      --firewall-driver <DRIVER>     nftables (default), none; iptables/firewalld map to nftables\n"

@@ -41,7 +41,7 @@ static int fw_attach(const struct cni_request *req, struct cni_fw_attach *a,
 	if (r > 0 && *s && strcmp(s, "iptables") != 0 && strcmp(s, "nftables") != 0)
 		return cni_error_set(
 		    reterr, EINVAL, CNI_ERR_INVALID_CONFIG, "invalid configuration",
-		    "backend: \"%s\" is not one of \"iptables\", \"firewalld\"", s);
+		    "backend: \"%s\" is not one of \"iptables\", \"nftables\"", s);
 	if ((r = cni_json_string(req->config, "", "iptablesAdminChainName", 28, &s, reterr)) < 0 ||
 	    (r = cni_json_string(req->config, "", "firewalldZone", 256, &s, reterr)) < 0)
 		return r;
