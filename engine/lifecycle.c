@@ -45,8 +45,12 @@
 
 #define START_TIMEOUT_MS 60000
 
-/* Process start time (field 22 of /proc/PID/stat), to tell a pid from its reuse. */
-static long long proc_starttime(pid_t pid)
+/*
+ * Read /proc/PID/stat once: the process's start time (field 22, to tell a
+ * pid from its reuse) and whether it is a zombie (field 3). -1: no such
+ * process.
+ */
+static long long proc_starttime(pid_t pid, bool *ret_zombie)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -59,12 +63,15 @@ static long long proc_starttime(pid_t pid)
 		return -1;
 	buf[n] = '\0';
 	char *p = strrchr(buf, ')');
+	char state = 0;
 	long long st = -1;
 	/* after ") ": state is field 3; starttime is field 22 */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
 			 "%*d %*d %*d %lld",
-			 &st) != 1)
+			 &state, &st) != 2)
 		return -1;
+	if (ret_zombie)
+		*ret_zombie = state == 'Z' || state == 'X';
 	return st;
 }
 
@@ -73,23 +80,11 @@ static bool ctr_process_alive(const struct eng_container *c)
 	json_t *jp = json_object_get(c->j, "pid"), *js = json_object_get(c->j, "pid_start");
 	if (!json_is_integer(jp) || json_integer_value(jp) <= 0)
 		return false;
-	pid_t pid = (pid_t)json_integer_value(jp);
-	long long st = proc_starttime(pid);
-	if (st < 0)
-		return false;
+	bool zombie = false;
+	long long st = proc_starttime((pid_t)json_integer_value(jp), &zombie);
 	/* a zombie counts as gone */
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n > 0) {
-		buf[n] = '\0';
-		char *p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
-			return false;
-	}
+	if (st < 0 || zombie)
+		return false;
 	return !json_is_integer(js) || json_integer_value(js) == st;
 }
 
@@ -316,7 +311,7 @@ static _Noreturn void monitor(struct monitor_args *a)
 		report(a->report_fd, "err %s\n", t ? t : "runtime start failed");
 		_exit(ENG_EXIT_ERROR);
 	}
-	report(a->report_fd, "ok %ld %lld\n", pid, proc_starttime((pid_t)pid));
+	report(a->report_fd, "ok %ld %lld\n", pid, proc_starttime((pid_t)pid, NULL));
 	close(a->report_fd);
 
 	if (a->attach) {
